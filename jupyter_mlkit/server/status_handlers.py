@@ -1,0 +1,55 @@
+"""``status`` and ``openapi.json``."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from tornado.web import authenticated
+
+from .. import __version__
+from ..capabilities import capability_status
+from .base import API, MlkitHandler
+
+OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    import yaml
+
+    doc = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
+    doc["info"]["version"] = __version__
+    return doc
+
+
+class StatusHandler(MlkitHandler):
+    @authenticated
+    async def get(self):
+        await self.respond(self._status)
+
+    def _status(self):
+        return {
+            "version": __version__,
+            "capabilities": capability_status(),
+            "jobs": {
+                "running": self.jobs.store.count_running(),
+                "max_concurrent": self.jobs.max_concurrent,
+                "kinds": self.settings["mlkit_kind_names"],
+            },
+            "database": str(self.jobs.db.path),
+            "lifecycle": self.settings.get("mlkit_lifecycle_status"),
+        }
+
+
+class OpenApiHandler(MlkitHandler):
+    @authenticated
+    async def get(self):
+        self.finish(json.dumps(openapi_document()))
+
+
+HANDLERS = [
+    (rf"{API}/status", StatusHandler),
+    (rf"{API}/openapi.json", OpenApiHandler),
+]
