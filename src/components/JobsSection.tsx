@@ -1,0 +1,138 @@
+import * as React from 'react';
+
+import { FINAL_STATES, IJob } from '../api';
+
+/** A compact result view: profile results as a table, anything else as JSON. */
+export function JobResult({ job }: { job: IJob }): JSX.Element | null {
+  if (job.state === 'failed' || job.state === 'interrupted') {
+    return (
+      <div className="jp-mlkit-job-error" role="alert">
+        {job.error?.message ?? job.message}
+      </div>
+    );
+  }
+  if (job.state !== 'completed' || job.result === null) {
+    return null;
+  }
+  if (job.kind === 'profile' && Array.isArray(job.result.columns)) {
+    return (
+      <div className="jp-mlkit-job-result">
+        <div className="jp-mlkit-result-summary">
+          {job.result.rows} rows, {job.result.columns.length} columns
+        </div>
+        <table className="jp-mlkit-table">
+          <thead>
+            <tr>
+              <th>column</th>
+              <th>type</th>
+              <th>nulls</th>
+              <th>min</th>
+              <th>max</th>
+            </tr>
+          </thead>
+          <tbody>
+            {job.result.columns.map((col: any) => (
+              <tr key={col.name}>
+                <td>{col.name}</td>
+                <td>{col.type}</td>
+                <td>{col.null_count}</td>
+                <td>{String(col.min ?? '')}</td>
+                <td>{String(col.max ?? '')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    );
+  }
+  return (
+    <pre className="jp-mlkit-job-result">
+      {JSON.stringify(job.result, null, 2).slice(0, 4000)}
+    </pre>
+  );
+}
+
+function describe(job: IJob): string {
+  const path = job.parameters['path'];
+  if (typeof path === 'string') {
+    const parts = path.split('/');
+    return `${job.kind} ${parts[parts.length - 1]}`;
+  }
+  return job.kind;
+}
+
+export interface IJobRowProps {
+  job: IJob;
+  onCancel: (id: string) => void;
+  onDelete: (id: string) => void;
+}
+
+export function JobRow({ job, onCancel, onDelete }: IJobRowProps): JSX.Element {
+  const [open, setOpen] = React.useState(false);
+  const active = !FINAL_STATES.includes(job.state);
+  const percent = Math.round(job.progress * 100);
+  return (
+    <li className={`jp-mlkit-job jp-mlkit-job-${job.state}`} data-job-id={job.id}>
+      <div className="jp-mlkit-job-head">
+        <button
+          className="jp-mlkit-link"
+          onClick={() => setOpen(!open)}
+          aria-expanded={open}
+          title={`${job.kind} job ${job.id} (from ${job.origin})`}
+        >
+          {describe(job)}
+        </button>
+        <span className="jp-mlkit-job-origin">{job.origin}</span>
+        <span className="jp-mlkit-job-state" data-state={job.state}>
+          {job.state}
+        </span>
+      </div>
+      <div
+        className="jp-mlkit-progress"
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={percent}
+        aria-label={`${job.kind} progress`}
+      >
+        <div className="jp-mlkit-progress-fill" style={{ width: `${percent}%` }} />
+      </div>
+      <div className="jp-mlkit-job-message">{job.message}</div>
+      <div className="jp-mlkit-job-actions">
+        {active ? (
+          <button className="jp-mlkit-button" onClick={() => onCancel(job.id)}>
+            Cancel
+          </button>
+        ) : (
+          <button className="jp-mlkit-button" onClick={() => onDelete(job.id)}>
+            Delete
+          </button>
+        )}
+      </div>
+      {(open || job.state === 'failed') && <JobResult job={job} />}
+    </li>
+  );
+}
+
+export interface IJobsSectionProps {
+  jobs: IJob[];
+  total: number;
+  onCancel: (id: string) => void;
+  onDelete: (id: string) => void;
+}
+
+export function JobsSection(props: IJobsSectionProps): JSX.Element {
+  if (props.jobs.length === 0) {
+    return <p className="jp-mlkit-empty">No jobs yet.</p>;
+  }
+  return (
+    <ul className="jp-mlkit-jobs" aria-label="Jobs">
+      {props.jobs.map(job => (
+        <JobRow key={job.id} job={job} onCancel={props.onCancel} onDelete={props.onDelete} />
+      ))}
+      {props.total > props.jobs.length && (
+        <li className="jp-mlkit-more">{props.total - props.jobs.length} older jobs not shown</li>
+      )}
+    </ul>
+  );
+}

@@ -1,0 +1,115 @@
+import { ReactWidget } from '@jupyterlab/apputils';
+import * as React from 'react';
+
+import { CapabilitySection } from './components/CapabilitySection';
+import { JobsSection } from './components/JobsSection';
+import { ProfileForm } from './components/ProfileForm';
+import { MlkitModel } from './model';
+
+export const CAPABILITY_SECTIONS = [
+  {
+    name: 'compiler',
+    title: 'Compile',
+    blurb: 'Measure torch.compile, XLA and mixed precision on your model; keep the fastest.'
+  },
+  {
+    name: 'spot',
+    title: 'Spot training',
+    blurb: 'Training that survives interruptions: checkpoints, resume, costs.'
+  },
+  {
+    name: 'lifecycle',
+    title: 'Lifecycle',
+    blurb: 'On-create and on-start scripts for this server, idle auto-stop.'
+  },
+  {
+    name: 'quality',
+    title: 'Data quality',
+    blurb: 'AWS Glue DQDL rules on any table, on DuckDB.'
+  },
+  {
+    name: 'monitor',
+    title: 'Monitor',
+    blurb: 'SageMaker Model Monitor compatible baselines and drift.'
+  }
+];
+
+function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
+  const [, setTick] = React.useState(0);
+  React.useEffect(() => {
+    const onChange = () => setTick(t => t + 1);
+    model.changed.connect(onChange);
+    return () => {
+      model.changed.disconnect(onChange);
+    };
+  }, [model]);
+  const health = model.health;
+  const status = health.kind === 'ok' || health.kind === 'mismatch' ? health.status : undefined;
+  const [actionError, setActionError] = React.useState<string | null>(null);
+  const act = (fn: () => Promise<void>) => {
+    setActionError(null);
+    fn().catch(err => setActionError((err as Error).message));
+  };
+  return (
+    <div className="jp-mlkit-panel">
+      <header className="jp-mlkit-header">
+        <h2>ML Kit</h2>
+        {status && <span className="jp-mlkit-version">v{status.version}</span>}
+      </header>
+      {(health.kind === 'missing' || health.kind === 'mismatch' || health.kind === 'error') && (
+        <div className="jp-mlkit-banner" role="alert">
+          {health.message}
+        </div>
+      )}
+      {CAPABILITY_SECTIONS.map(section => (
+        <CapabilitySection
+          key={section.name}
+          {...section}
+          capability={status?.capabilities[section.name]}
+        />
+      ))}
+      <section className="jp-mlkit-section jp-mlkit-jobs-section" aria-label="Jobs section">
+        <h3>Jobs</h3>
+        <ProfileForm
+          onSubmit={async path => {
+            await model.startJob('profile', { path });
+          }}
+        />
+        {actionError && (
+          <div className="jp-mlkit-form-error" role="alert">
+            {actionError}
+          </div>
+        )}
+        <JobsSection
+          jobs={model.jobs}
+          total={model.total}
+          onCancel={id => act(() => model.cancelJob(id))}
+          onDelete={id => act(() => model.deleteJob(id))}
+        />
+      </section>
+    </div>
+  );
+}
+
+/** The left sidebar panel. Refreshes when shown; its poll stands by while it is hidden. */
+export class MlkitPanel extends ReactWidget {
+  constructor(readonly model: MlkitModel) {
+    super();
+    this.id = 'jp-mlkit-panel';
+    this.addClass('jp-mlkit-root');
+    this.title.caption = 'ML Kit';
+  }
+
+  protected onAfterShow(): void {
+    void this.model.poll.refresh();
+  }
+
+  render(): JSX.Element {
+    return <MlkitPanelView model={this.model} />;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    super.dispose();
+  }
+}

@@ -1,0 +1,14 @@
+"""Jupyter server configuration for the Galata UI tests (security off: tests only)."""
+
+import os
+import tempfile
+
+from jupyterlab.galata import configure_jupyter_server
+
+configure_jupyter_server(c)  # noqa: F821 - `c` is injected by Jupyter's config loader
+
+# Each run gets its own database so jobs from other runs never show up.
+os.environ.setdefault("MLKIT_DB", os.path.join(tempfile.mkdtemp(prefix="mlkit-ui-"), "db.sqlite"))
+c.MlkitApp.poll_interval_s = 0.2  # noqa: F821
+c.ServerApp.jpserver_extensions = {"jupyter_mlkit": True}  # noqa: F821
+c.ServerApp.allow_root = True  # noqa: F821 - CI runs as root

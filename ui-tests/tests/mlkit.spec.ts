@@ -1,0 +1,40 @@
+import { expect, test } from '@jupyterlab/galata';
+
+const CSV = 'region,qty,price\nnorth,3,1.5\nsouth,,2.0\nnorth,7,\n';
+
+test.describe('ML Kit panel', () => {
+  test('activates once and shows every capability section', async ({ page }) => {
+    await page.getByRole('tab', { name: 'ML Kit' }).click();
+    const panel = page.locator('#jp-mlkit-panel');
+    await expect(panel.getByRole('heading', { name: 'ML Kit' })).toBeVisible();
+    for (const title of ['Compile', 'Spot training', 'Lifecycle', 'Data quality', 'Monitor']) {
+      await expect(panel.locator('summary', { hasText: title })).toBeVisible();
+    }
+    await expect(panel.getByRole('alert')).toHaveCount(0);
+    await expect(panel.locator('.jp-mlkit-version')).toHaveText(/^v\d+\.\d+\.\d+/);
+  });
+
+  test('runs a profile job from the panel and shows its result', async ({ page, tmpPath }) => {
+    await page.contents.uploadContent(CSV, 'text', `${tmpPath}/sales.csv`);
+    await page.getByRole('tab', { name: 'ML Kit' }).click();
+    const panel = page.locator('#jp-mlkit-panel');
+    await panel.getByPlaceholder('data/sales.csv').fill(`${tmpPath}/sales.csv`);
+    await panel.getByRole('button', { name: 'Profile', exact: true }).click();
+    const job = panel.locator('.jp-mlkit-job').first();
+    await expect(job.locator('.jp-mlkit-job-state')).toHaveText('completed', {
+      timeout: 60000
+    });
+    await expect(job.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+    await job.getByRole('button', { name: /profile sales\.csv/ }).click();
+    await expect(job.locator('.jp-mlkit-result-summary')).toHaveText('3 rows, 3 columns');
+    await expect(job.locator('table')).toContainText('qty');
+  });
+
+  test('a bad path is refused with the server message', async ({ page }) => {
+    await page.getByRole('tab', { name: 'ML Kit' }).click();
+    const panel = page.locator('#jp-mlkit-panel');
+    await panel.getByPlaceholder('data/sales.csv').fill('../../etc/passwd');
+    await panel.getByRole('button', { name: 'Profile', exact: true }).click();
+    await expect(panel.getByRole('alert')).toContainText('outside the server');
+  });
+});
