@@ -22,9 +22,7 @@ def boto3_module():
     try:
         import boto3
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise AwsUnavailable(
-            "boto3 is not installed: pip install 'jupyter_mlkit[aws]'"
-        ) from exc
+        raise AwsUnavailable("boto3 is not installed: pip install 'jupyter_mlkit[aws]'") from exc
     return boto3
 
 

@@ -45,8 +45,11 @@ def status(as_json: bool) -> None:
     from .capabilities import capability_status
     from .db import default_db_path
 
-    data = {"version": __version__, "database": str(default_db_path()),
-            "capabilities": capability_status()}
+    data = {
+        "version": __version__,
+        "database": str(default_db_path()),
+        "capabilities": capability_status(),
+    }
     if as_json:
         _echo_json(data)
         return
@@ -62,8 +65,10 @@ def jobs() -> None:
 
 
 def _job_line(job: dict[str, Any]) -> str:
-    return (f"{job['id']}  {job['kind']:<10} {job['state']:<11} {job['progress']:>5.0%}  "
-            f"{job['origin']:<9} {job['created_at'][:19]}  {job['message'][:50]}")
+    return (
+        f"{job['id']}  {job['kind']:<10} {job['state']:<11} {job['progress']:>5.0%}  "
+        f"{job['origin']:<9} {job['created_at'][:19]}  {job['message'][:50]}"
+    )
 
 
 @jobs.command("list")
@@ -127,8 +132,11 @@ def profile(file: str, no_wait: bool, as_json: bool) -> None:
         return
     done = wait_for(job["id"])
     if done["state"] != "completed":
-        click.echo(f"error: job {done['id']} {done['state']}: "
-                   f"{(done['error'] or {}).get('message', done['message'])}", err=True)
+        click.echo(
+            f"error: job {done['id']} {done['state']}: "
+            f"{(done['error'] or {}).get('message', done['message'])}",
+            err=True,
+        )
         sys.exit(1)
     result = done["result"]
     if as_json:
@@ -137,8 +145,10 @@ def profile(file: str, no_wait: bool, as_json: bool) -> None:
     click.echo(f"job {done['id']}: {result['rows']} rows, {len(result['columns'])} columns")
     click.echo(f"  {'column':<24} {'type':<12} {'nulls':>8}  {'min':<16} {'max':<16}")
     for col in result["columns"]:
-        click.echo(f"  {col['name']:<24} {col['type']:<12} {col['null_count']:>8}  "
-                   f"{str(col['min'])[:16]:<16} {str(col['max'])[:16]:<16}")
+        click.echo(
+            f"  {col['name']:<24} {col['type']:<12} {col['null_count']:>8}  "
+            f"{str(col['min'])[:16]:<16} {str(col['max'])[:16]:<16}"
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

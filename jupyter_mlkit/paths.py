@@ -34,15 +34,19 @@ def resolve_inside(root: str | os.PathLike, path: str, *, must_exist: bool = Tru
         if is_glob:
             matches = [Path(m).resolve() for m in glob.glob(str(resolved), recursive=True)]
             if not matches:
-                raise NotFound(f"no file matches '{path}'", code="file_not_found",
-                               details={"path": path})
+                raise NotFound(
+                    f"no file matches '{path}'", code="file_not_found", details={"path": path}
+                )
             outside = [m for m in matches if not _within(m, root_path)]
             if outside:
-                raise PathOutsideRoot(f"'{path}' matches files outside the server's root directory",
-                                      details={"path": path})
+                raise PathOutsideRoot(
+                    f"'{path}' matches files outside the server's root directory",
+                    details={"path": path},
+                )
         elif not resolved.exists():
-            raise NotFound(f"file not found: '{path}'", code="file_not_found",
-                           details={"path": path})
+            raise NotFound(
+                f"file not found: '{path}'", code="file_not_found", details={"path": path}
+            )
     return resolved
 
 

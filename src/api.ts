@@ -5,12 +5,7 @@ import { ServerConnection } from '@jupyterlab/services';
 export const API_PREFIX = 'mlkit/api/v1';
 
 export type JobState =
-  | 'queued'
-  | 'running'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'interrupted';
+  'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 
 export const FINAL_STATES: JobState[] = [
   'completed',
@@ -152,7 +147,12 @@ export class MlkitClient {
   }
 
   listJobs(
-    query: { kind?: string; state?: JobState; limit?: number; offset?: number } = {}
+    query: {
+      kind?: string;
+      state?: JobState;
+      limit?: number;
+      offset?: number;
+    } = {}
   ): Promise<IJobList> {
     const params = new URLSearchParams();
     Object.entries(query).forEach(([key, value]) => {

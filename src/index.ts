@@ -20,11 +20,15 @@ const ICON_SVG =
   '<path class="jp-icon3" fill="#616161" d="M4 4h7v7H4zm9 0h7v7h-7zM4 13h7v7H4zm12 0h2v3h3v2h-3v3h-2v-3h-3v-2h3z"/>' +
   '</svg>';
 
-export const mlkitIcon = new LabIcon({ name: 'jupyter-mlkit:icon', svgstr: ICON_SVG });
+export const mlkitIcon = new LabIcon({
+  name: 'jupyter-mlkit:icon',
+  svgstr: ICON_SVG
+});
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-mlkit:plugin',
-  description: 'ML Kit sidebar: training compiler, spot training, lifecycle, data quality, monitor.',
+  description:
+    'ML Kit sidebar: training compiler, spot training, lifecycle, data quality, monitor.',
   autoStart: true,
   optional: [ILayoutRestorer, ICommandPalette],
   activate: (
@@ -54,7 +58,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
     void model.checkServer().then(health => {
       if (health.kind === 'missing') {
-        console.warn('jupyter-mlkit: the server extension appears to be missing');
+        console.warn(
+          'jupyter-mlkit: the server extension appears to be missing'
+        );
       }
     });
     void model.start();

@@ -104,14 +104,20 @@ export class MlkitModel {
             '`jupyter server extension list`, then restart JupyterLab.'
         };
       } else {
-        this._health = { kind: 'error', message: String((error as Error).message) };
+        this._health = {
+          kind: 'error',
+          message: String((error as Error).message)
+        };
       }
     }
     this._changed.emit();
     return this._health;
   }
 
-  async startJob(kind: string, parameters: Record<string, unknown>): Promise<IJob> {
+  async startJob(
+    kind: string,
+    parameters: Record<string, unknown>
+  ): Promise<IJob> {
     const job = await this.client.createJob(kind, parameters);
     this._jobs = [job, ...this._jobs.filter(j => j.id !== job.id)];
     this._total += 1;

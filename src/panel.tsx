@@ -10,7 +10,8 @@ export const CAPABILITY_SECTIONS = [
   {
     name: 'compiler',
     title: 'Compile',
-    blurb: 'Measure torch.compile, XLA and mixed precision on your model; keep the fastest.'
+    blurb:
+      'Measure torch.compile, XLA and mixed precision on your model; keep the fastest.'
   },
   {
     name: 'spot',
@@ -44,7 +45,10 @@ function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
     };
   }, [model]);
   const health = model.health;
-  const status = health.kind === 'ok' || health.kind === 'mismatch' ? health.status : undefined;
+  const status =
+    health.kind === 'ok' || health.kind === 'mismatch'
+      ? health.status
+      : undefined;
   const [actionError, setActionError] = React.useState<string | null>(null);
   const act = (fn: () => Promise<void>) => {
     setActionError(null);
@@ -56,7 +60,9 @@ function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
         <h2>ML Kit</h2>
         {status && <span className="jp-mlkit-version">v{status.version}</span>}
       </header>
-      {(health.kind === 'missing' || health.kind === 'mismatch' || health.kind === 'error') && (
+      {(health.kind === 'missing' ||
+        health.kind === 'mismatch' ||
+        health.kind === 'error') && (
         <div className="jp-mlkit-banner" role="alert">
           {health.message}
         </div>
@@ -68,7 +74,10 @@ function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
           capability={status?.capabilities[section.name]}
         />
       ))}
-      <section className="jp-mlkit-section jp-mlkit-jobs-section" aria-label="Jobs section">
+      <section
+        className="jp-mlkit-section jp-mlkit-jobs-section"
+        aria-label="Jobs section"
+      >
         <h3>Jobs</h3>
         <ProfileForm
           onSubmit={async path => {

@@ -6,6 +6,16 @@ from .schedules import ScheduleStore
 from .store import JobStore
 
 __all__ = [
-    "JobContext", "JobKind", "JobManager", "JobStore", "ScheduleStore", "cancel_job",
-    "describe_kinds", "get_kind", "kind_names", "register_kind", "start_job", "wait_for",
+    "JobContext",
+    "JobKind",
+    "JobManager",
+    "JobStore",
+    "ScheduleStore",
+    "cancel_job",
+    "describe_kinds",
+    "get_kind",
+    "kind_names",
+    "register_kind",
+    "start_job",
+    "wait_for",
 ]

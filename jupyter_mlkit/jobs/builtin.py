@@ -13,12 +13,14 @@ from .kinds import JobContext, JobKind, require
 def _validate(params: dict[str, Any], root: Path) -> dict[str, Any]:
     seconds = require(params, "seconds", (int, float), default=1.0)
     if not 0 <= seconds <= 3600:
-        raise BadParameters("parameter 'seconds' must be between 0 and 3600",
-                            details={"field": "seconds"})
+        raise BadParameters(
+            "parameter 'seconds' must be between 0 and 3600", details={"field": "seconds"}
+        )
     steps = require(params, "steps", int, default=10)
     if not 1 <= steps <= 10000:
-        raise BadParameters("parameter 'steps' must be between 1 and 10000",
-                            details={"field": "steps"})
+        raise BadParameters(
+            "parameter 'steps' must be between 1 and 10000", details={"field": "steps"}
+        )
     fail = require(params, "fail", bool, default=False)
     spawn_child = require(params, "spawn_child", bool, default=False)
     return {"seconds": float(seconds), "steps": steps, "fail": fail, "spawn_child": spawn_child}

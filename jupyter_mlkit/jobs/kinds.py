@@ -78,13 +78,20 @@ def describe_kinds() -> list[dict[str, Any]]:
     out = []
     for name in kind_names():
         kind = get_kind(name)
-        out.append({"name": name, "title": kind.title, "description": kind.description,
-                    "parameters": kind.schema})
+        out.append(
+            {
+                "name": name,
+                "title": kind.title,
+                "description": kind.description,
+                "parameters": kind.schema,
+            }
+        )
     return out
 
 
-def require(params: dict[str, Any], key: str, typ: type | tuple[type, ...], *,
-            default: Any = ...) -> Any:
+def require(
+    params: dict[str, Any], key: str, typ: type | tuple[type, ...], *, default: Any = ...
+) -> Any:
     """``params[key]`` checked against ``typ``, with a message naming the field when wrong."""
     if key not in params or params[key] is None:
         if default is ...:
@@ -95,6 +102,5 @@ def require(params: dict[str, Any], key: str, typ: type | tuple[type, ...], *,
         raise BadParameters(f"parameter '{key}' must be a number", details={"field": key})
     if not isinstance(value, typ):
         name = typ.__name__ if isinstance(typ, type) else " or ".join(t.__name__ for t in typ)
-        raise BadParameters(f"parameter '{key}' must be of type {name}",
-                            details={"field": key})
+        raise BadParameters(f"parameter '{key}' must be of type {name}", details={"field": key})
     return value

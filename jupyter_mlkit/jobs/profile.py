@@ -56,8 +56,9 @@ def profile_file(path: str | Path) -> dict[str, Any]:
         try:
             described = con.execute(f"DESCRIBE SELECT * FROM {source}", [str(path)]).fetchall()
         except duckdb.Error as exc:
-            raise BadParameters(f"cannot read '{path.name}': {exc}",
-                                details={"field": "path"}) from exc
+            raise BadParameters(
+                f"cannot read '{path.name}': {exc}", details={"field": "path"}
+            ) from exc
         columns = [(row[0], row[1]) for row in described]
         exprs = ["count(*)"]
         for name, _type in columns:
@@ -74,14 +75,16 @@ def profile_file(path: str | Path) -> dict[str, Any]:
     out_cols = []
     for i, (name, typ) in enumerate(columns):
         base = 1 + 4 * i
-        out_cols.append({
-            "name": name,
-            "type": typ,
-            "null_count": int(row[base]),
-            "min": row[base + 1],
-            "max": row[base + 2],
-            "distinct_approx": int(row[base + 3]),
-        })
+        out_cols.append(
+            {
+                "name": name,
+                "type": typ,
+                "null_count": int(row[base]),
+                "min": row[base + 1],
+                "max": row[base + 2],
+                "distinct_approx": int(row[base + 3]),
+            }
+        )
     return {"path": str(path), "rows": int(row[0]), "columns": out_cols}
 
 

@@ -38,8 +38,12 @@ def spawn_worker(db: Database, job_id: str, log_path: str | None = None) -> subp
     try:
         return subprocess.Popen(
             [sys.executable, "-m", "jupyter_mlkit.jobs.worker", job_id, str(db.path)],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True, env=env, close_fds=True,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
+            close_fds=True,
         )
     finally:
         if out is not subprocess.DEVNULL:
@@ -61,8 +65,9 @@ def _same_process(pid: int | None, started: float | None) -> psutil.Process | No
         return None
 
 
-def stop_process_tree(pid: int | None, started: float | None,
-                      grace_s: float = STOP_GRACE_S) -> bool:
+def stop_process_tree(
+    pid: int | None, started: float | None, grace_s: float = STOP_GRACE_S
+) -> bool:
     """SIGTERM the worker's process group, then SIGKILL whatever is left after ``grace_s``."""
     proc = _same_process(pid, started)
     if proc is None:
@@ -88,8 +93,14 @@ def stop_process_tree(pid: int | None, started: float | None,
     return True
 
 
-def start_job(kind: str, parameters: dict[str, Any] | None, *, root_dir: str | Path,
-              origin: str, db: Database | None = None) -> dict[str, Any]:
+def start_job(
+    kind: str,
+    parameters: dict[str, Any] | None,
+    *,
+    root_dir: str | Path,
+    origin: str,
+    db: Database | None = None,
+) -> dict[str, Any]:
     """Create a job and start its worker at once (CLI and notebook use)."""
     store = JobStore(db or open_db())
     job = store.create(kind, parameters, root_dir=root_dir, origin=origin)
@@ -102,8 +113,14 @@ def _reap_in_background(proc: subprocess.Popen) -> None:
     threading.Thread(target=proc.wait, daemon=True, name=f"mlkit-reap-{proc.pid}").start()
 
 
-def wait_for(job_id: str, *, db: Database | None = None, poll_s: float = 0.2,
-             timeout_s: float | None = None, on_update=None) -> dict[str, Any]:
+def wait_for(
+    job_id: str,
+    *,
+    db: Database | None = None,
+    poll_s: float = 0.2,
+    timeout_s: float | None = None,
+    on_update=None,
+) -> dict[str, Any]:
     """Follow a job until it reaches a final state; ``on_update(job)`` at each change."""
     store = JobStore(db or open_db())
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
@@ -120,16 +137,22 @@ def wait_for(job_id: str, *, db: Database | None = None, poll_s: float = 0.2,
             time.sleep(0.3)  # the worker may be writing its final row right now
             job = store.get(job_id)
             if job["state"] == "running":
-                store.fail(job_id, {"code": "worker_died",
-                                    "message": "the worker process ended without reporting"})
+                store.fail(
+                    job_id,
+                    {
+                        "code": "worker_died",
+                        "message": "the worker process ended without reporting",
+                    },
+                )
                 return store.get(job_id)
         if deadline is not None and time.monotonic() > deadline:
             return job
         time.sleep(poll_s)
 
 
-def cancel_job(job_id: str, *, db: Database | None = None, grace_s: float = STOP_GRACE_S
-               ) -> dict[str, Any]:
+def cancel_job(
+    job_id: str, *, db: Database | None = None, grace_s: float = STOP_GRACE_S
+) -> dict[str, Any]:
     store = JobStore(db or open_db())
     pid, started = store.process_of(job_id)
     job = store.cancel(job_id)
@@ -155,13 +178,16 @@ class JobManager:
             if proc is not None and row.origin not in ("api", "schedule"):
                 continue  # a CLI or notebook job that is really still running
             if proc is not None:
-                stop_process_tree(row.pid, row.pid_started)
                 message = "the server restarted while this job ran; re-run it to resume"
             else:
                 message = "the worker ended without reporting (server restart or crash)"
-            if self.store.fail(row.id, {"code": "interrupted", "message": message},
-                               state="interrupted"):
+            # Mark first, then stop: the worker's own exit path only writes over 'running'.
+            if self.store.fail(
+                row.id, {"code": "interrupted", "message": message}, state="interrupted"
+            ):
                 recovered.append(row.id)
+            if proc is not None:
+                stop_process_tree(row.pid, row.pid_started)
         return recovered
 
     def tick(self) -> None:
@@ -172,15 +198,22 @@ class JobManager:
                     del self._children[job_id]
                     job = self.store.get(job_id)
                     if job["state"] == "running":
-                        self.store.fail(job_id, {
-                            "code": "worker_died",
-                            "message": f"the worker process exited with code {proc.returncode} "
-                                       "without reporting a result"})
+                        self.store.fail(
+                            job_id,
+                            {
+                                "code": "worker_died",
+                                "message": f"the worker process exited with code {proc.returncode} "
+                                "without reporting a result",
+                            },
+                        )
             free = self.max_concurrent - len(self._children)
             if free <= 0:
                 return
-            waiting = [row for row in self.store.rows_in_state("queued")
-                       if row.origin in ("api", "schedule") and row.id not in self._children]
+            waiting = [
+                row
+                for row in self.store.rows_in_state("queued")
+                if row.origin in ("api", "schedule") and row.id not in self._children
+            ]
             for row in waiting[:free]:
                 self._children[row.id] = spawn_worker(self.db, row.id, row.log_path)
 
@@ -199,8 +232,10 @@ class JobManager:
             self._children.clear()
         for job_id, proc in children.items():
             pid, started = self.store.process_of(job_id)
+            self.store.fail(
+                job_id,
+                {"code": "interrupted", "message": "the server stopped while this job ran"},
+                state="interrupted",
+            )
             stop_process_tree(pid, started, grace_s=2.0)
-            self.store.fail(job_id, {"code": "interrupted",
-                                     "message": "the server stopped while this job ran"},
-                            state="interrupted")
             proc.wait(timeout=5)

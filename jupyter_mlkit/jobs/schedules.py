@@ -39,8 +39,9 @@ def _naive_utc(value: datetime) -> datetime:
 
 def check_cron(expr: Any) -> str:
     if not isinstance(expr, str) or not croniter.is_valid(expr):
-        raise BadParameters(f"'{expr}' is not a valid cron expression (e.g. '0 * * * *')",
-                            details={"field": "cron"})
+        raise BadParameters(
+            f"'{expr}' is not a valid cron expression (e.g. '0 * * * *')", details={"field": "cron"}
+        )
     return expr
 
 
@@ -53,22 +54,40 @@ class ScheduleStore:
         self.db = db or open_db()
         self.jobs = JobStore(self.db)
 
-    def create(self, *, kind: str, parameters: dict[str, Any] | None, cron: str,
-               root_dir: str | Path, policy: str = "skip", name: str = "",
-               enabled: bool = True, now: datetime | None = None) -> dict[str, Any]:
+    def create(
+        self,
+        *,
+        kind: str,
+        parameters: dict[str, Any] | None,
+        cron: str,
+        root_dir: str | Path,
+        policy: str = "skip",
+        name: str = "",
+        enabled: bool = True,
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
         check_cron(cron)
         if policy not in POLICIES:
-            raise BadParameters(f"policy must be one of {', '.join(POLICIES)}",
-                                details={"field": "policy"})
+            raise BadParameters(
+                f"policy must be one of {', '.join(POLICIES)}", details={"field": "policy"}
+            )
         if parameters is not None and not isinstance(parameters, dict):
-            raise BadParameters("'parameters' must be a JSON object",
-                                details={"field": "parameters"})
+            raise BadParameters(
+                "'parameters' must be a JSON object", details={"field": "parameters"}
+            )
         clean = get_kind(kind).validate(dict(parameters or {}), Path(root_dir))
         now = now or utcnow()
         row = ScheduleRow(
-            id=uuid.uuid4().hex, name=str(name)[:200], kind=kind, parameters=json.dumps(clean),
-            cron=cron, policy=policy, enabled=bool(enabled), root_dir=str(Path(root_dir).resolve()),
-            created_at=_naive_utc(now), next_run_at=_naive_utc(next_after(cron, now)),
+            id=uuid.uuid4().hex,
+            name=str(name)[:200],
+            kind=kind,
+            parameters=json.dumps(clean),
+            cron=cron,
+            policy=policy,
+            enabled=bool(enabled),
+            root_dir=str(Path(root_dir).resolve()),
+            created_at=_naive_utc(now),
+            next_run_at=_naive_utc(next_after(cron, now)),
         )
         with self.db.session() as s:
             s.add(row)
@@ -88,8 +107,9 @@ class ScheduleStore:
         with self.db.session() as s:
             return [row.to_dict() for row in s.scalars(query)]
 
-    def set_enabled(self, schedule_id: str, enabled: bool, *, now: datetime | None = None
-                    ) -> dict[str, Any]:
+    def set_enabled(
+        self, schedule_id: str, enabled: bool, *, now: datetime | None = None
+    ) -> dict[str, Any]:
         with self.db.session() as s:
             row = s.get(ScheduleRow, schedule_id)
             if row is None:
@@ -111,8 +131,13 @@ class ScheduleStore:
         now = _aware(now or utcnow())
         created = []
         with self.db.session() as s:
-            due = list(s.scalars(select(ScheduleRow).where(
-                ScheduleRow.enabled.is_(True), ScheduleRow.next_run_at <= _naive_utc(now))))
+            due = list(
+                s.scalars(
+                    select(ScheduleRow).where(
+                        ScheduleRow.enabled.is_(True), ScheduleRow.next_run_at <= _naive_utc(now)
+                    )
+                )
+            )
         for row in due:
             times = []
             t = _aware(row.next_run_at)
@@ -125,9 +150,14 @@ class ScheduleStore:
                 run_times, skipped = times[-MAX_CATCH_UP:], max(0, len(times) - MAX_CATCH_UP)
             for when in run_times:
                 try:
-                    job = self.jobs.create(row.kind, json.loads(row.parameters),
-                                           root_dir=row.root_dir, origin="schedule",
-                                           schedule_id=row.id, scheduled_for=_naive_utc(when))
+                    job = self.jobs.create(
+                        row.kind,
+                        json.loads(row.parameters),
+                        root_dir=row.root_dir,
+                        origin="schedule",
+                        schedule_id=row.id,
+                        scheduled_for=_naive_utc(when),
+                    )
                 except Exception as exc:  # e.g. the file was deleted: record, keep the schedule
                     skipped += 1
                     job = {"schedule_id": row.id, "error": str(exc)}

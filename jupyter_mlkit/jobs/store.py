@@ -48,7 +48,9 @@ class JobStore:
         if parameters is None:
             parameters = {}
         if not isinstance(parameters, dict):
-            raise BadParameters("'parameters' must be a JSON object", details={"field": "parameters"})
+            raise BadParameters(
+                "'parameters' must be a JSON object", details={"field": "parameters"}
+            )
         clean = job_kind.validate(dict(parameters), Path(root_dir))
         job_id = uuid.uuid4().hex
         folder = self.jobs_dir / job_id
@@ -76,9 +78,13 @@ class JobStore:
         old = self.get(job_id)
         if old["state"] not in FINAL_STATES:
             raise Conflict(f"job {job_id} is still {old['state']}; cancel it first")
-        return self.create(old["kind"], old["parameters"], root_dir=self.root_of(job_id),
-                           origin=origin,
-                           parent_id=job_id)
+        return self.create(
+            old["kind"],
+            old["parameters"],
+            root_dir=self.root_of(job_id),
+            origin=origin,
+            parent_id=job_id,
+        )
 
     # -- reading ----------------------------------------------------------------------------
     def get(self, job_id: str) -> dict[str, Any]:
@@ -88,19 +94,28 @@ class JobStore:
                 raise NotFound(f"no job with id '{job_id}'", code="job_not_found")
             return row.to_dict()
 
-    def list(self, *, kind: str | None = None, state: str | None = None,
-             schedule_id: str | None = None, limit: int = 50, offset: int = 0
-             ) -> dict[str, Any]:
+    def list(
+        self,
+        *,
+        kind: str | None = None,
+        state: str | None = None,
+        schedule_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> dict[str, Any]:
         if state is not None and state not in STATES:
-            raise BadParameters(f"unknown state '{state}' (one of {', '.join(STATES)})",
-                                details={"field": "state"})
+            raise BadParameters(
+                f"unknown state '{state}' (one of {', '.join(STATES)})", details={"field": "state"}
+            )
         if not 1 <= limit <= 1000 or offset < 0:
-            raise BadParameters("limit must be 1..1000 and offset >= 0",
-                                details={"field": "limit"})
+            raise BadParameters("limit must be 1..1000 and offset >= 0", details={"field": "limit"})
         query = select(JobRow)
         count = select(func.count()).select_from(JobRow)
-        for column, value in ((JobRow.kind, kind), (JobRow.state, state),
-                              (JobRow.schedule_id, schedule_id)):
+        for column, value in (
+            (JobRow.kind, kind),
+            (JobRow.state, state),
+            (JobRow.schedule_id, schedule_id),
+        ):
             if value is not None:
                 query = query.where(column == value)
                 count = count.where(column == value)
@@ -112,13 +127,16 @@ class JobStore:
 
     def rows_in_state(self, state: str) -> list[JobRow]:
         with self.db.session() as s:
-            return list(s.scalars(select(JobRow).where(JobRow.state == state)
-                                  .order_by(JobRow.created_at)))
+            return list(
+                s.scalars(select(JobRow).where(JobRow.state == state).order_by(JobRow.created_at))
+            )
 
     def count_running(self) -> int:
         with self.db.session() as s:
-            return s.scalar(select(func.count()).select_from(JobRow)
-                            .where(JobRow.state == "running")) or 0
+            return (
+                s.scalar(select(func.count()).select_from(JobRow).where(JobRow.state == "running"))
+                or 0
+            )
 
     def tail_log(self, job_id: str, *, lines: int = 200) -> str:
         job = self.get(job_id)
@@ -135,42 +153,76 @@ class JobStore:
     # -- state changes (conditional, so a cancel is never overwritten) ----------------------
     def _transition(self, job_id: str, from_states: tuple[str, ...], **values: Any) -> bool:
         with self.db.session() as s:
-            res = s.execute(update(JobRow).where(JobRow.id == job_id,
-                                                 JobRow.state.in_(from_states)).values(**values))
+            res = s.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.state.in_(from_states))
+                .values(**values)
+            )
             return res.rowcount == 1
 
     def claim(self, job_id: str, pid: int, pid_started: float) -> bool:
-        return self._transition(job_id, ("queued",), state="running", pid=pid,
-                                pid_started=pid_started, started_at=utcnow(),
-                                message="started")
+        return self._transition(
+            job_id,
+            ("queued",),
+            state="running",
+            pid=pid,
+            pid_started=pid_started,
+            started_at=utcnow(),
+            message="started",
+        )
 
     def set_progress(self, job_id: str, fraction: float, message: str) -> None:
         self._transition(job_id, ("running",), progress=fraction, message=message[:2000])
 
     def complete(self, job_id: str, result: Any, artifacts: list[str]) -> bool:
-        return self._transition(job_id, ("running",), state="completed", progress=1.0,
-                                result=_dumps(result), artifacts=_dumps(artifacts),
-                                finished_at=utcnow(), message="completed")
+        return self._transition(
+            job_id,
+            ("running",),
+            state="completed",
+            progress=1.0,
+            result=_dumps(result),
+            artifacts=_dumps(artifacts),
+            finished_at=utcnow(),
+            message="completed",
+        )
 
-    def fail(self, job_id: str, error: dict[str, Any], *, state: str = "failed",
-             from_states: tuple[str, ...] = ("running",)) -> bool:
-        return self._transition(job_id, from_states, state=state, error=_dumps(error),
-                                finished_at=utcnow(), message=error.get("message", state))
+    def fail(
+        self,
+        job_id: str,
+        error: dict[str, Any],
+        *,
+        state: str = "failed",
+        from_states: tuple[str, ...] = ("running",),
+    ) -> bool:
+        return self._transition(
+            job_id,
+            from_states,
+            state=state,
+            error=_dumps(error),
+            finished_at=utcnow(),
+            message=error.get("message", state),
+        )
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         """Mark cancelled; the caller stops the process (see runner.cancel_job)."""
         job = self.get(job_id)
         if job["state"] in FINAL_STATES:
             raise Conflict(f"job {job_id} already {job['state']}", code="job_finished")
-        self._transition(job_id, ("queued", "running"), state="cancelled",
-                         finished_at=utcnow(), message="cancelled by the user")
+        self._transition(
+            job_id,
+            ("queued", "running"),
+            state="cancelled",
+            finished_at=utcnow(),
+            message="cancelled by the user",
+        )
         return self.get(job_id)
 
     def delete(self, job_id: str) -> None:
         job = self.get(job_id)
         if job["state"] not in FINAL_STATES:
-            raise Conflict(f"job {job_id} is {job['state']}; cancel it before deleting",
-                           code="job_active")
+            raise Conflict(
+                f"job {job_id} is {job['state']}; cancel it before deleting", code="job_active"
+            )
         with self.db.session() as s:
             s.delete(s.get(JobRow, job_id))
         shutil.rmtree(self.jobs_dir / job_id, ignore_errors=True)

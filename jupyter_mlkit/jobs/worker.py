@@ -41,6 +41,7 @@ def run(job_id: str, db_path: str) -> int:
     artifacts_dir = log_path.parent / "artifacts"
     artifacts_dir.mkdir(exist_ok=True)
     with log_path.open("a", buffering=1, encoding="utf-8") as log_file:
+
         def log(line: str) -> None:
             log_file.write(f"{time.strftime('%H:%M:%S')} {line}\n")
 
@@ -54,8 +55,13 @@ def run(job_id: str, db_path: str) -> int:
             if message:
                 log(f"[{fraction:5.1%}] {message}")
 
-        ctx = JobContext(job_id=job_id, root_dir=Path(store.root_of(job_id)),
-                         artifacts_dir=artifacts_dir, report=report, log=log)
+        ctx = JobContext(
+            job_id=job_id,
+            root_dir=Path(store.root_of(job_id)),
+            artifacts_dir=artifacts_dir,
+            report=report,
+            log=log,
+        )
         signal.signal(signal.SIGTERM, _on_sigterm)
         log(f"job {job_id} ({job['kind']}) started, pid {me.pid}")
         try:
@@ -64,8 +70,9 @@ def run(job_id: str, db_path: str) -> int:
             json.dumps(result, default=str)
         except _Stopped:
             log("stopped by a signal")
-            store.fail(job_id, {"code": "stopped", "message": "stopped by a signal"},
-                       state="cancelled")
+            store.fail(
+                job_id, {"code": "stopped", "message": "stopped by a signal"}, state="cancelled"
+            )
             return 1
         except MlkitError as exc:
             log(f"error: {exc.message}")
@@ -73,8 +80,10 @@ def run(job_id: str, db_path: str) -> int:
             return 1
         except Exception as exc:  # any failure of the job's code is recorded, not lost
             log("".join(traceback.format_exception(exc)))
-            store.fail(job_id, {"code": "job_failed", "message": f"{type(exc).__name__}: {exc}",
-                                "details": None})
+            store.fail(
+                job_id,
+                {"code": "job_failed", "message": f"{type(exc).__name__}: {exc}", "details": None},
+            )
             return 1
         store.complete(job_id, result, ctx.artifacts)
         log("completed")

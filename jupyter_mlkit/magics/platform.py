@@ -50,9 +50,15 @@ class MlkitMagics(Magics):
         caps = capability_status()
         rows = "".join(
             f"<tr><td>{html.escape(c['title'])}</td><td>{'yes' if c['usable'] else 'no'}</td>"
-            f"<td>{html.escape(c['reason'])}</td></tr>" for c in caps.values())
-        display(HTML(f"<p><b>jupyter-mlkit {__version__}</b></p><table><tr><th>capability"
-                     f"</th><th>usable</th><th>why</th></tr>{rows}</table>"))
+            f"<td>{html.escape(c['reason'])}</td></tr>"
+            for c in caps.values()
+        )
+        display(
+            HTML(
+                f"<p><b>jupyter-mlkit {__version__}</b></p><table><tr><th>capability"
+                f"</th><th>usable</th><th>why</th></tr>{rows}</table>"
+            )
+        )
         return None
 
     def _cmd_jobs(self, args):
@@ -63,10 +69,15 @@ class MlkitMagics(Magics):
             f"<tr><td><code>{j['id'][:8]}</code></td><td>{html.escape(j['kind'])}</td>"
             f"<td>{j['state']}</td><td>{j['progress']:.0%}</td><td>{j['origin']}</td>"
             f"<td>{j['created_at'][:19]}</td><td>{html.escape(j['message'][:60])}</td></tr>"
-            for j in page["jobs"])
-        display(HTML(f"<table><tr><th>id</th><th>kind</th><th>state</th><th>progress</th>"
-                     f"<th>from</th><th>created</th><th>message</th></tr>{rows}</table>"
-                     f"<p>{len(page['jobs'])} of {page['total']} jobs</p>"))
+            for j in page["jobs"]
+        )
+        display(
+            HTML(
+                f"<table><tr><th>id</th><th>kind</th><th>state</th><th>progress</th>"
+                f"<th>from</th><th>created</th><th>message</th></tr>{rows}</table>"
+                f"<p>{len(page['jobs'])} of {page['total']} jobs</p>"
+            )
+        )
         return None
 
     def _cmd_profile(self, args):

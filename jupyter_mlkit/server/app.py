@@ -21,14 +21,15 @@ class MlkitApp(ExtensionApp):
     load_other_extensions = True
 
     db_path = Unicode(
-        "", config=True,
+        "",
+        config=True,
         help="SQLite database file (default: $MLKIT_DB or <jupyter data dir>/mlkit/mlkit.sqlite).",
     )
     max_concurrent_jobs = Integer(2, config=True, help="Jobs run at the same time, at most.")
-    poll_interval_s = Float(0.5, config=True,
-                            help="How often queued jobs are started and finished ones reaped.")
-    schedule_interval_s = Float(15.0, config=True,
-                                help="How often due schedules are checked.")
+    poll_interval_s = Float(
+        0.5, config=True, help="How often queued jobs are started and finished ones reaped."
+    )
+    schedule_interval_s = Float(15.0, config=True, help="How often due schedules are checked.")
 
     handlers = status_handlers.HANDLERS + jobs_handlers.HANDLERS
 
@@ -37,8 +38,10 @@ class MlkitApp(ExtensionApp):
         manager = JobManager(db, max_concurrent=self.max_concurrent_jobs)
         recovered = manager.recover()
         if recovered:
-            self.log.warning("jupyter_mlkit: %d job(s) left running by a previous server are "
-                             "now 'interrupted'", len(recovered))
+            self.log.warning(
+                "jupyter_mlkit: %d job(s) left running by a previous server are now 'interrupted'",
+                len(recovered),
+            )
         self.settings.update(
             mlkit_db=db,
             mlkit_jobs=manager,
@@ -56,10 +59,13 @@ class MlkitApp(ExtensionApp):
         manager: JobManager = self.settings["mlkit_jobs"]
         schedules: ScheduleStore = self.settings["mlkit_schedules"]
         self._loops = [
-            PeriodicCallback(lambda: self._off_loop("jobs", manager.tick),
-                             self.poll_interval_s * 1000),
-            PeriodicCallback(lambda: self._off_loop("schedules", self._run_schedules, schedules),
-                             self.schedule_interval_s * 1000),
+            PeriodicCallback(
+                lambda: self._off_loop("jobs", manager.tick), self.poll_interval_s * 1000
+            ),
+            PeriodicCallback(
+                lambda: self._off_loop("schedules", self._run_schedules, schedules),
+                self.schedule_interval_s * 1000,
+            ),
         ]
         for loop in self._loops:
             loop.start()

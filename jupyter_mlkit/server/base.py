@@ -51,11 +51,13 @@ class MlkitHandler(ExtensionHandlerMixin, APIHandler):
         try:
             return int(value)
         except ValueError as exc:
-            raise BadParameters(f"query argument '{name}' must be an integer",
-                                details={"field": name}) from exc
+            raise BadParameters(
+                f"query argument '{name}' must be an integer", details={"field": name}
+            ) from exc
 
-    async def respond(self, fn: Callable[..., Any], *args: Any, status: int = 200,
-                      **kwargs: Any) -> None:
+    async def respond(
+        self, fn: Callable[..., Any], *args: Any, status: int = 200, **kwargs: Any
+    ) -> None:
         """Run ``fn`` in a thread and answer with its JSON result, or with a JSON error."""
         try:
             result = await asyncio.to_thread(fn, *args, **kwargs)
@@ -92,5 +94,11 @@ class MlkitHandler(ExtensionHandlerMixin, APIHandler):
 
 
 def _code_for(status: int) -> str:
-    return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-            405: "method_not_allowed", 409: "conflict"}.get(status, "server_error")
+    return {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+    }.get(status, "server_error")

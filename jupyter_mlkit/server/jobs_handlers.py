@@ -22,10 +22,14 @@ class JobsHandler(MlkitHandler):
     @authenticated
     async def get(self):
         limit, offset = self.int_arg("limit", 50), self.int_arg("offset", 0)
-        await self.respond(self.jobs.store.list, kind=self.get_query_argument("kind", None),
-                           state=self.get_query_argument("state", None),
-                           schedule_id=self.get_query_argument("schedule_id", None),
-                           limit=limit, offset=offset)
+        await self.respond(
+            self.jobs.store.list,
+            kind=self.get_query_argument("kind", None),
+            state=self.get_query_argument("state", None),
+            schedule_id=self.get_query_argument("schedule_id", None),
+            limit=limit,
+            offset=offset,
+        )
 
     @authenticated
     async def post(self):
@@ -33,8 +37,9 @@ class JobsHandler(MlkitHandler):
         await self.respond(self._create, body, status=201)
 
     def _create(self, body):
-        job = self.jobs.store.create(body.get("kind"), body.get("parameters"),
-                                     root_dir=self.root_dir, origin="api")
+        job = self.jobs.store.create(
+            body.get("kind"), body.get("parameters"), root_dir=self.root_dir, origin="api"
+        )
         self.jobs.tick()  # start it now when a slot is free, instead of at the next tick
         return self.jobs.store.get(job["id"])
 
@@ -73,23 +78,33 @@ class JobLogHandler(MlkitHandler):
         if not 1 <= lines <= 10000:
             self.send_error_json(400, BadParameters("lines must be 1..10000").to_dict())
             return
-        await self.respond(lambda: {"job_id": job_id,
-                                    "log": self.jobs.store.tail_log(job_id, lines=lines)})
+        await self.respond(
+            lambda: {"job_id": job_id, "log": self.jobs.store.tail_log(job_id, lines=lines)}
+        )
 
 
 class SchedulesHandler(MlkitHandler):
     @authenticated
     async def get(self):
-        await self.respond(lambda: {"schedules": self.schedules.list(
-            kind=self.get_query_argument("kind", None))})
+        await self.respond(
+            lambda: {"schedules": self.schedules.list(kind=self.get_query_argument("kind", None))}
+        )
 
     @authenticated
     async def post(self):
         body = self.json_body()
-        await self.respond(lambda: self.schedules.create(
-            kind=body.get("kind"), parameters=body.get("parameters"), cron=body.get("cron"),
-            policy=body.get("policy", "skip"), name=body.get("name", ""),
-            enabled=body.get("enabled", True), root_dir=self.root_dir), status=201)
+        await self.respond(
+            lambda: self.schedules.create(
+                kind=body.get("kind"),
+                parameters=body.get("parameters"),
+                cron=body.get("cron"),
+                policy=body.get("policy", "skip"),
+                name=body.get("name", ""),
+                enabled=body.get("enabled", True),
+                root_dir=self.root_dir,
+            ),
+            status=201,
+        )
 
 
 class ScheduleHandler(MlkitHandler):
@@ -101,8 +116,12 @@ class ScheduleHandler(MlkitHandler):
     async def patch(self, schedule_id):
         body = self.json_body()
         if not isinstance(body.get("enabled"), bool):
-            self.send_error_json(400, BadParameters("body must set 'enabled' to true or false",
-                                                    details={"field": "enabled"}).to_dict())
+            self.send_error_json(
+                400,
+                BadParameters(
+                    "body must set 'enabled' to true or false", details={"field": "enabled"}
+                ).to_dict(),
+            )
             return
         await self.respond(self.schedules.set_enabled, schedule_id, body["enabled"])
 

@@ -11,8 +11,14 @@ import ipywidgets as W
 
 from ..jobs import wait_for
 
-_COLORS = {"completed": "success", "failed": "danger", "cancelled": "warning",
-           "interrupted": "danger", "running": "info", "queued": ""}
+_COLORS = {
+    "completed": "success",
+    "failed": "danger",
+    "cancelled": "warning",
+    "interrupted": "danger",
+    "running": "info",
+    "queued": "",
+}
 
 
 class JobProgress(W.VBox):
@@ -30,20 +36,22 @@ class JobProgress(W.VBox):
         self.job = job
         self.bar.value = float(job["progress"])
         self.bar.bar_style = _COLORS.get(job["state"], "")
-        self.label.value = (f"<b>{html.escape(job['state'])}</b> "
-                            f"{html.escape(job['message'] or '')}")
+        self.label.value = f"<b>{html.escape(job['state'])}</b> {html.escape(job['message'] or '')}"
         if job["state"] == "completed":
             self.result.value = render_result(job)
         elif job.get("error"):
-            self.result.value = (f"<span style='color:var(--jp-error-color1)'>"
-                                 f"{html.escape(job['error'].get('message', ''))}</span>")
+            self.result.value = (
+                f"<span style='color:var(--jp-error-color1)'>"
+                f"{html.escape(job['error'].get('message', ''))}</span>"
+            )
 
     def follow(self, timeout_s: float | None = None) -> dict[str, Any]:
         return wait_for(self.job["id"], on_update=self.update, timeout_s=timeout_s)
 
     def follow_in_background(self) -> threading.Thread:
-        thread = threading.Thread(target=self.follow, daemon=True,
-                                  name=f"mlkit-follow-{self.job['id']}")
+        thread = threading.Thread(
+            target=self.follow, daemon=True, name=f"mlkit-follow-{self.job['id']}"
+        )
         thread.start()
         return thread
 
@@ -54,8 +62,12 @@ def render_result(job: dict[str, Any]) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(c['name'])}</td><td>{html.escape(c['type'])}</td>"
             f"<td>{c['null_count']}</td><td>{html.escape(str(c['min']))}</td>"
-            f"<td>{html.escape(str(c['max']))}</td></tr>" for c in result["columns"])
-        return (f"<p>{result['rows']} rows, {len(result['columns'])} columns</p>"
-                "<table><tr><th>column</th><th>type</th><th>nulls</th><th>min</th>"
-                f"<th>max</th></tr>{rows}</table>")
+            f"<td>{html.escape(str(c['max']))}</td></tr>"
+            for c in result["columns"]
+        )
+        return (
+            f"<p>{result['rows']} rows, {len(result['columns'])} columns</p>"
+            "<table><tr><th>column</th><th>type</th><th>nulls</th><th>min</th>"
+            f"<th>max</th></tr>{rows}</table>"
+        )
     return f"<pre>{html.escape(json.dumps(result, indent=2, default=str)[:4000])}</pre>"

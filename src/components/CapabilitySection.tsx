@@ -18,7 +18,8 @@ export function CapabilitySection(props: {
   } else if (!cap.usable) {
     note = `Not usable here: ${cap.reason}.`;
   } else if (!cap.wired) {
-    note = 'The library is installed (use it from Python); its panel controls are coming.';
+    note =
+      'The library is installed (use it from Python); its panel controls are coming.';
   } else {
     note = 'Ready.';
   }

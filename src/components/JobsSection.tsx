@@ -72,7 +72,10 @@ export function JobRow({ job, onCancel, onDelete }: IJobRowProps): JSX.Element {
   const active = !FINAL_STATES.includes(job.state);
   const percent = Math.round(job.progress * 100);
   return (
-    <li className={`jp-mlkit-job jp-mlkit-job-${job.state}`} data-job-id={job.id}>
+    <li
+      className={`jp-mlkit-job jp-mlkit-job-${job.state}`}
+      data-job-id={job.id}
+    >
       <div className="jp-mlkit-job-head">
         <button
           className="jp-mlkit-link"
@@ -95,7 +98,10 @@ export function JobRow({ job, onCancel, onDelete }: IJobRowProps): JSX.Element {
         aria-valuenow={percent}
         aria-label={`${job.kind} progress`}
       >
-        <div className="jp-mlkit-progress-fill" style={{ width: `${percent}%` }} />
+        <div
+          className="jp-mlkit-progress-fill"
+          style={{ width: `${percent}%` }}
+        />
       </div>
       <div className="jp-mlkit-job-message">{job.message}</div>
       <div className="jp-mlkit-job-actions">
@@ -128,10 +134,17 @@ export function JobsSection(props: IJobsSectionProps): JSX.Element {
   return (
     <ul className="jp-mlkit-jobs" aria-label="Jobs">
       {props.jobs.map(job => (
-        <JobRow key={job.id} job={job} onCancel={props.onCancel} onDelete={props.onDelete} />
+        <JobRow
+          key={job.id}
+          job={job}
+          onCancel={props.onCancel}
+          onDelete={props.onDelete}
+        />
       ))}
       {props.total > props.jobs.length && (
-        <li className="jp-mlkit-more">{props.total - props.jobs.length} older jobs not shown</li>
+        <li className="jp-mlkit-more">
+          {props.total - props.jobs.length} older jobs not shown
+        </li>
       )}
     </ul>
   );

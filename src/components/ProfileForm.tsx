@@ -22,7 +22,11 @@ export function ProfileForm({ onSubmit }: IProfileFormProps): JSX.Element {
     }
   };
   return (
-    <form className="jp-mlkit-form" onSubmit={submit} aria-label="Profile a file">
+    <form
+      className="jp-mlkit-form"
+      onSubmit={submit}
+      aria-label="Profile a file"
+    >
       <label className="jp-mlkit-label">
         File to profile (CSV, Parquet, JSON lines)
         <input
@@ -33,7 +37,11 @@ export function ProfileForm({ onSubmit }: IProfileFormProps): JSX.Element {
           onChange={e => setPath(e.target.value)}
         />
       </label>
-      <button className="jp-mlkit-button jp-mod-accept" type="submit" disabled={busy || !path}>
+      <button
+        className="jp-mlkit-button jp-mod-accept"
+        type="submit"
+        disabled={busy || !path}
+      >
         Profile
       </button>
       {error && (

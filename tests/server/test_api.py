@@ -8,8 +8,9 @@ import time
 import pytest
 
 
-async def wait_state(api, job_id, states=("completed", "failed", "cancelled", "interrupted"),
-                     timeout=60):
+async def wait_state(
+    api, job_id, states=("completed", "failed", "cancelled", "interrupted"), timeout=60
+):
     deadline = time.monotonic() + timeout
     while True:
         code, job = await api(f"jobs/{job_id}")
@@ -26,8 +27,14 @@ async def test_status_reports_version_and_capabilities(api):
     code, body = await api("status")
     assert code == 200
     assert body["version"] == __version__
-    assert set(body["capabilities"]) >= {"compiler", "spot", "lifecycle", "quality", "monitor",
-                                         "aws"}
+    assert set(body["capabilities"]) >= {
+        "compiler",
+        "spot",
+        "lifecycle",
+        "quality",
+        "monitor",
+        "aws",
+    }
     for cap in body["capabilities"].values():
         assert isinstance(cap["usable"], bool) and cap["reason"]
     assert "profile" in body["jobs"]["kinds"]
@@ -36,9 +43,11 @@ async def test_status_reports_version_and_capabilities(api):
 async def test_profile_job_runs_end_to_end(api, jp_root_dir):
     (jp_root_dir / "data").mkdir()
     (jp_root_dir / "data" / "sales.csv").write_text(
-        "region,qty,price\nnorth,3,1.5\nsouth,,2.0\nnorth,7,\n")
-    code, job = await api("jobs", "POST", {"kind": "profile",
-                                           "parameters": {"path": "data/sales.csv"}})
+        "region,qty,price\nnorth,3,1.5\nsouth,,2.0\nnorth,7,\n"
+    )
+    code, job = await api(
+        "jobs", "POST", {"kind": "profile", "parameters": {"path": "data/sales.csv"}}
+    )
     assert code == 201, job
     assert job["state"] in ("queued", "running")
     done = await wait_state(api, job["id"])
@@ -64,8 +73,7 @@ async def test_profile_job_runs_end_to_end(api, jp_root_dir):
         ({"kind": "profil", "parameters": {"path": "x.csv"}}, 400, "unknown_kind"),
         ({"kind": "profile", "parameters": {}}, 400, "bad_parameters"),
         ({"kind": "profile", "parameters": {"path": 5}}, 400, "bad_parameters"),
-        ({"kind": "profile", "parameters": {"path": "../../etc/passwd"}}, 403,
-         "path_outside_root"),
+        ({"kind": "profile", "parameters": {"path": "../../etc/passwd"}}, 403, "path_outside_root"),
         ({"kind": "profile", "parameters": {"path": "/etc/passwd"}}, 403, "path_outside_root"),
         ({"kind": "profile", "parameters": {"path": "missing.csv"}}, 404, "file_not_found"),
         ({"kind": "profile", "parameters": "x"}, 400, "bad_parameters"),
@@ -127,8 +135,9 @@ async def test_list_filters_and_paging(api):
 
 
 async def test_failed_job_records_error(api):
-    _, job = await api("jobs", "POST", {"kind": "sleep",
-                                        "parameters": {"seconds": 0, "fail": True}})
+    _, job = await api(
+        "jobs", "POST", {"kind": "sleep", "parameters": {"seconds": 0, "fail": True}}
+    )
     done = await wait_state(api, job["id"])
     assert done["state"] == "failed"
     assert "failed on purpose" in done["error"]["message"]
@@ -137,8 +146,11 @@ async def test_failed_job_records_error(api):
 async def test_cancel_stops_the_process_tree(api):
     import psutil
 
-    _, job = await api("jobs", "POST", {"kind": "sleep", "parameters": {
-        "seconds": 60, "steps": 600, "spawn_child": True}})
+    _, job = await api(
+        "jobs",
+        "POST",
+        {"kind": "sleep", "parameters": {"seconds": 60, "steps": 600, "spawn_child": True}},
+    )
     await wait_state(api, job["id"], states=("running",))
     # wait until the grandchild exists (its pid is in the log)
     deadline = time.monotonic() + 30
@@ -198,8 +210,9 @@ async def test_concurrency_limit_queues_extra_jobs(api):
 
 
 async def test_schedules_run_jobs(api):
-    code, sched = await api("schedules", "POST", {"kind": "sleep", "cron": "* * * * * *",
-                                                  "parameters": {"seconds": 0}})
+    code, sched = await api(
+        "schedules", "POST", {"kind": "sleep", "cron": "* * * * * *", "parameters": {"seconds": 0}}
+    )
     assert code == 201, sched
     deadline = time.monotonic() + 30
     while True:
@@ -218,8 +231,9 @@ async def test_schedules_run_jobs(api):
 async def test_bad_schedule_is_400(api):
     code, err = await api("schedules", "POST", {"kind": "sleep", "cron": "every day"})
     assert code == 400 and err["error"]["details"]["field"] == "cron"
-    code, err = await api("schedules", "POST", {"kind": "sleep", "cron": "* * * * *",
-                                                "policy": "sometimes"})
+    code, err = await api(
+        "schedules", "POST", {"kind": "sleep", "cron": "* * * * *", "policy": "sometimes"}
+    )
     assert code == 400
     _, listing = await api("schedules")
     assert listing["schedules"] == []

@@ -25,29 +25,40 @@ def routes():
 
 
 def verbs(handler):
-    return {m for m in ("get", "post", "put", "patch", "delete")
-            if getattr(handler, m) is not getattr(handler.__mro__[-2], m, None)
-            and m in handler.__dict__}
+    return {
+        m
+        for m in ("get", "post", "put", "patch", "delete")
+        if getattr(handler, m) is not getattr(handler.__mro__[-2], m, None)
+        and m in handler.__dict__
+    }
 
 
 def test_openapi_lists_exactly_the_routes_and_verbs():
     doc = openapi_document()
-    documented = {path: {m for m in ops if m in ("get", "post", "put", "patch", "delete")}
-                  for path, ops in doc["paths"].items()}
+    documented = {
+        path: {m for m in ops if m in ("get", "post", "put", "patch", "delete")}
+        for path, ops in doc["paths"].items()
+    }
     served = {path: verbs(handler) for path, handler in routes()}
     assert documented == served
 
 
 @pytest.mark.parametrize("path, handler", routes())
-async def test_every_route_refuses_unauthenticated_requests(http_server_client, jp_serverapp,
-                                                            jp_base_url, path, handler):
+async def test_every_route_refuses_unauthenticated_requests(
+    http_server_client, jp_serverapp, jp_base_url, path, handler
+):
     url_path = path.replace("{job_id}", SAMPLE_ID).replace("{schedule_id}", SAMPLE_ID)
     url = f"{jp_base_url}mlkit/api/v1{url_path}"
     for verb in verbs(handler):
         body = b"{}" if verb in ("post", "put", "patch") else None
         with pytest.raises(HTTPClientError) as info:
-            await http_server_client.fetch(url, method=verb.upper(), body=body,
-                                           allow_nonstandard_methods=True, request_timeout=10)
+            await http_server_client.fetch(
+                url,
+                method=verb.upper(),
+                body=body,
+                allow_nonstandard_methods=True,
+                request_timeout=10,
+            )
         assert info.value.code == 403, (verb, url)
 
 
