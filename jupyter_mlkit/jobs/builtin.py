@@ -23,7 +23,19 @@ def _validate(params: dict[str, Any], root: Path) -> dict[str, Any]:
         )
     fail = require(params, "fail", bool, default=False)
     spawn_child = require(params, "spawn_child", bool, default=False)
-    return {"seconds": float(seconds), "steps": steps, "fail": fail, "spawn_child": spawn_child}
+    busy = require(params, "busy", bool, default=False)
+    return {"seconds": float(seconds), "steps": steps, "fail": fail, "spawn_child": spawn_child,
+            "busy": busy}
+
+
+def _wait(seconds: float, busy: bool) -> None:
+    if not busy:
+        time.sleep(seconds)
+        return
+    end = time.perf_counter() + seconds
+    x = 0
+    while time.perf_counter() < end:  # burn CPU (benchmarks: a CPU-heavy job)
+        x = (x * 31 + 7) % 1_000_003
 
 
 def _run(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
@@ -35,7 +47,7 @@ def _run(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
         child = subprocess.Popen(["sleep", str(int(params["seconds"]) + 60)])
         ctx.log(f"child pid {child.pid}")
     for i in range(params["steps"]):
-        time.sleep(params["seconds"] / params["steps"])
+        _wait(params["seconds"] / params["steps"], params.get("busy", False))
         ctx.progress((i + 1) / params["steps"], f"step {i + 1} of {params['steps']}")
     if params["fail"]:
         raise RuntimeError("failed on purpose")
@@ -48,5 +60,5 @@ SLEEP = JobKind(
     description="Waits for a while, reporting progress (for tests and demos).",
     validate=_validate,
     run=_run,
-    schema={"seconds": "number", "steps": "integer", "fail": "boolean"},
+    schema={"seconds": "number", "steps": "integer", "fail": "boolean", "busy": "boolean"},
 )

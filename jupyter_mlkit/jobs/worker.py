@@ -96,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m jupyter_mlkit.jobs.worker JOB_ID DB_PATH", file=sys.stderr)
         return 2
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    niceness = int(os.environ.get("MLKIT_JOB_NICENESS", "10"))
+    if niceness > 0:
+        # Jobs yield the CPU to the Jupyter server and kernels, so the UI stays responsive.
+        os.nice(niceness)
     return run(args[0], args[1])
 
 

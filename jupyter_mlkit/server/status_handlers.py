@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +25,20 @@ def openapi_document() -> dict:
     return doc
 
 
+_CAPS_TTL_S = 30.0
+_caps_cache: dict[str, tuple[float, dict]] = {}
+
+
+def cached_capabilities() -> dict:
+    """Capability checks touch the file system (AWS config files); do them every 30 s at most."""
+    now = time.monotonic()
+    hit = _caps_cache.get("caps")
+    if hit is None or now - hit[0] > _CAPS_TTL_S:
+        hit = (now, capability_status())
+        _caps_cache["caps"] = hit
+    return hit[1]
+
+
 class StatusHandler(MlkitHandler):
     @authenticated
     async def get(self):
@@ -32,7 +47,7 @@ class StatusHandler(MlkitHandler):
     def _status(self):
         return {
             "version": __version__,
-            "capabilities": capability_status(),
+            "capabilities": cached_capabilities(),
             "jobs": {
                 "running": self.jobs.store.count_running(),
                 "max_concurrent": self.jobs.max_concurrent,

@@ -28,6 +28,8 @@ test.describe('ML Kit panel', () => {
     await job.getByRole('button', { name: /profile sales\.csv/ }).click();
     await expect(job.locator('.jp-mlkit-result-summary')).toHaveText('3 rows, 3 columns');
     await expect(job.locator('table')).toContainText('qty');
+    // The README's screenshot of the panel comes from here.
+    await page.screenshot({ path: 'test-results/panel.png' });
   });
 
   test('a bad path is refused with the server message', async ({ page }) => {
