@@ -1,0 +1,355 @@
+"""Evaluate a DQDL ruleset on a dataset with DuckDB, in as few scans as possible.
+
+All dataset-level metrics of the primary table (counts, means, compliance ratios, ...) are
+computed by ONE aggregate query; value frequencies (uniqueness, entropy, distinct counts) are
+sub-queries of that same statement, one per column set. Row-level outcomes come from one
+projection. Rules on reference datasets and CustomSql run as their own queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from . import rules_column, rules_cross, rules_values
+from .anomaly import analyzer_rules, detect_anomalies
+from .model import Group, Rule, RuleExpr, Ruleset
+from .parser import parse
+from .plan import ERROR, FAILED, PASSED, Context, LeafPlan, Outcome, RuleError
+from .result import AnalyzerOutcome, QualityResult, RuleOutcome
+from .rowlevel import _row_level, _row_preds, row_composite
+from .sandbox import Sandbox
+from .sources import DataError, Source, qstr, register
+
+if TYPE_CHECKING:
+    from .history import MetricHistory
+
+Progress = Callable[[float, str], None]
+BUILDERS = {**rules_column.BUILDERS, **rules_values.BUILDERS, **rules_cross.BUILDERS}
+
+
+def build(ctx: Context, rule: Rule) -> LeafPlan:
+    """The plan of one leaf rule; a rule that cannot run gets ``error`` set."""
+    try:
+        if rule.rule_type == "DetectAnomalies":
+            return detect_anomalies(ctx, rule, build)
+        builder = BUILDERS.get(rule.rule_type)
+        if builder is None:
+            raise RuleError(f"{rule.rule_type} is not supported by this engine")
+        return builder(ctx, rule)
+    except RuleError as exc:
+        return LeafPlan(rule, error=str(exc))
+
+
+def _now(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(timezone.utc).replace(tzinfo=None)
+    if now.tzinfo is not None:
+        return now.astimezone(timezone.utc).replace(tzinfo=None)
+    return now
+
+
+def _history(history, now: datetime):
+    if history is None:
+        return None, None
+    from .history import MetricHistory  # SQLAlchemy is only loaded when history is used
+
+    store = MetricHistory(history) if isinstance(history, str) else history
+    return store, (lambda key: lambda k: store.last(key, k, before=now))
+
+
+class _Run:
+    """One evaluation: a DuckDB connection with the data registered, and the plans."""
+
+    def __init__(self, rs: Ruleset, data, references, now, history, row_filter, timeout_s):
+        self.rs = rs
+        self.con = duckdb.connect(":memory:")
+        self.now = _now(now)
+        self.store, hist = _history(history, self.now)
+        base = register(self.con, "__dq_input", data)
+        primary = base
+        if row_filter:
+            self.con.execute(
+                f"CREATE VIEW __dq_primary_view AS SELECT * FROM {base.table} WHERE {row_filter}"
+            )
+            primary = Source("__dq_primary_view", base.columns, base.paths, base.obj,
+                             base.file_format)  # fmt: skip
+        refs: dict[str, Source] = {}
+        for i, (alias, ref) in enumerate((references or {}).items()):
+            if alias == "primary":
+                continue
+            refs[alias] = register(self.con, f"__dq_ref_{i}", ref)
+        self._sandbox: Sandbox | None = None
+        self.timeout_s = timeout_s
+        self.composite_mode = "column"
+        self.ctx = Context(self.con, primary, refs, self.now, hist, self.sandbox, base.paths)
+
+    def sandbox(self, sql: str, row_mode: bool):
+        if self._sandbox is None:
+            self._sandbox = Sandbox(self.con, self.ctx.primary, self.ctx.references,
+                                    self.timeout_s)  # fmt: skip
+        return self._sandbox(sql, row_mode)
+
+    def close(self) -> None:
+        if self._sandbox is not None:
+            self._sandbox.close()
+        self.con.close()
+
+    # ---- SQL ---------------------------------------------------------------------------------
+    def aggregate_sql(self, plans: list[LeafPlan]) -> str | None:
+        seen: dict[str, str] = {}  # identical aggregates are computed once
+        self.agg_alias: dict[str, str] = {}
+        aggs = []
+        for p in plans:
+            for alias, sql in p.aggs.items():
+                if sql in seen:
+                    self.agg_alias[alias] = seen[sql]
+                else:
+                    seen[sql] = alias
+                    aggs.append(f"{sql} AS {alias}")
+        freqs: dict[Any, str] = {}
+        parts = []
+        if aggs:
+            parts.append(f"(SELECT {', '.join(aggs)} FROM {self.ctx.primary.table}) AS main")
+        for p in plans:
+            for prefix, spec in p.freqs.items():
+                if spec not in freqs:
+                    freqs[spec] = prefix
+                    parts.append(f"({spec.sql(self.ctx.primary.table, prefix)}) AS {prefix}")
+        if not parts:
+            return None
+        return "SELECT * FROM " + ", ".join(parts)
+
+    def _fetch(self, sql: str) -> dict[str, Any]:
+        cur = self.con.execute(sql)
+        names = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+        return dict(zip(names, rows[0], strict=False)) if rows else {}
+
+    def compute(self, plans: list[LeafPlan], progress: Progress | None) -> dict[int, dict]:
+        """Values for each plan (by index); failing plans get ``error`` set."""
+        live = [p for p in plans if p.error is None]
+        values: dict[str, Any] = {}
+        sql = self.aggregate_sql(live)
+        if sql:
+            _report(progress, 0.2, "scanning the data (one aggregate query)")
+            try:
+                values = self._fetch(sql)
+                values.update({a: values[b] for a, b in self.agg_alias.items()})
+            except duckdb.Error:
+                # Some rule's SQL (a where clause, a cast) failed: isolate it, run the rest.
+                for p in live:
+                    one = self.aggregate_sql([p])
+                    if one is None:
+                        continue
+                    try:
+                        values.update(self._fetch(one))
+                    except duckdb.Error as exc:
+                        p.error = _sql_error(p.rule, exc)
+        values.update(self._alias_freqs(live))
+        out: dict[int, dict] = {}
+        for i, p in enumerate(plans):
+            if p.error is not None:
+                continue
+            v = dict(values)
+            for name, fn in p.queries.items():
+                try:
+                    v[name] = fn()
+                except RuleError as exc:
+                    p.error = str(exc)
+                except duckdb.Error as exc:
+                    p.error = _sql_error(p.rule, exc)
+            out[i] = v
+        return out
+
+    def _alias_freqs(self, plans: list[LeafPlan]) -> dict[str, Any]:
+        """Plans sharing a frequency spec read the first plan's columns under their prefix."""
+        first: dict[Any, str] = {}
+        alias: dict[str, str] = {}
+        for p in plans:
+            for prefix, spec in p.freqs.items():
+                first.setdefault(spec, prefix)
+                alias[prefix] = first[spec]
+        return {"__freq_alias__": alias}
+
+
+def _sql_error(rule: Rule, exc: Exception) -> str:
+    msg = str(exc).strip().splitlines()[0]
+    where = f' (where "{rule.where}")' if rule.where else ""
+    return f"the rule's SQL failed{where}: {msg}"
+
+
+def _report(progress: Progress | None, fraction: float, message: str) -> None:
+    if progress is not None:
+        progress(fraction, message)
+
+
+def _values_for(plan: LeafPlan, v: dict[str, Any]) -> dict[str, Any]:
+    alias = v.get("__freq_alias__", {})
+    out = dict(v)
+    for prefix in plan.freqs:
+        src = alias.get(prefix, prefix)
+        if src != prefix:
+            for suffix in ("groups", "singles", "total", "nlogn"):
+                out[f"{prefix}_{suffix}"] = v.get(f"{src}_{suffix}")
+    return out
+
+
+def _finish(plan: LeafPlan, values: dict[int, dict], i: int) -> Outcome:
+    if plan.error is not None:
+        return Outcome(ERROR, plan.error)
+    try:
+        return plan.finish(_values_for(plan, values[i]))
+    except RuleError as exc:
+        return Outcome(ERROR, str(exc))
+    except (ZeroDivisionError, TypeError, ValueError) as exc:
+        return Outcome(ERROR, f"could not evaluate: {exc}")
+
+
+def _combine(node: RuleExpr, leaf_outcomes: dict[int, Outcome]) -> Outcome:
+    if isinstance(node, Rule):
+        return leaf_outcomes[id(node)]
+    if isinstance(node, Group):
+        return _combine(node.inner, leaf_outcomes)
+    parts = [_combine(o, leaf_outcomes) for o in node.operands]
+    metrics: dict[str, float] = {}
+    for p in parts:
+        metrics.update(p.metrics)
+    msgs = "\n".join(p.message for p in parts if p.message and p.outcome != PASSED) or None
+    obs = [o for p in parts for o in p.observations]
+    kinds = [p.outcome for p in parts]
+    if node.op == "and":
+        outcome = ERROR if ERROR in kinds else (PASSED if all(k == PASSED for k in kinds)
+                                                else FAILED)  # fmt: skip
+    else:
+        outcome = PASSED if PASSED in kinds else (ERROR if ERROR in kinds else FAILED)
+    return Outcome(outcome, msgs if outcome != PASSED else None, metrics, observations=obs)
+
+
+def _labels(rs: Ruleset, node: RuleExpr) -> dict[str, str]:
+    labels = dict(rs.default_labels)
+    labels.update(dict(getattr(node, "labels", ()) or ()))
+    return labels
+
+
+def evaluate(
+    ruleset: str | Ruleset,
+    data: Any,
+    *,
+    references: dict[str, Any] | None = None,
+    row_level: bool = False,
+    history: str | MetricHistory | None = None,
+    now: datetime | None = None,
+    row_filter: str | None = None,
+    custom_sql_timeout: float = 30.0,
+    progress: Progress | None = None,
+    dataset_name: str | None = None,
+    ruleset_name: str | None = None,
+    composite_mode: str = "column",
+    memory_limit: str | None = None,
+) -> QualityResult:
+    """Evaluate ``ruleset`` on ``data``. See the package docs for the arguments.
+
+    ``history`` (a dataset name or a :class:`MetricHistory`) enables dynamic rules and
+    DetectAnomalies and records this run's metrics. ``row_filter`` is a SQL predicate applied
+    before evaluation (like Glue's push-down predicate). ``progress(fraction, message)`` is
+    called as the run advances. ``composite_mode="row"`` applies and/or per row (Glue's
+    ``compositeRuleEvaluation.method = ROW``). ``memory_limit`` (e.g. ``"1GB"``) caps DuckDB.
+    """
+    if composite_mode not in ("column", "row"):
+        raise ValueError(f"composite_mode must be 'column' or 'row', not {composite_mode!r}")
+    rs = parse(ruleset) if isinstance(ruleset, str) else ruleset
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    _report(progress, 0.0, "reading the data")
+    run = _Run(rs, data, references, now, history, row_filter, custom_sql_timeout)
+    run.composite_mode = composite_mode
+    if memory_limit:
+        run.con.execute(f"SET memory_limit = {qstr(memory_limit)}")
+    try:
+        return _evaluate(run, rs, row_level, progress, started, dataset_name, ruleset_name,
+                         history)  # fmt: skip
+    finally:
+        run.close()
+
+
+def _evaluate(run, rs, row_level, progress, started, dataset_name, ruleset_name, history):
+    ctx = run.ctx
+    leaves = [leaf for node in rs.rules for leaf in node.leaves()]
+    plans = [build(ctx, leaf) for leaf in leaves]
+    analyzer_plans: list[tuple[int, LeafPlan]] = []
+    for ai, a in enumerate(rs.analyzers):
+        try:
+            for r in analyzer_rules(ctx, a.rule_type, a.args):
+                analyzer_plans.append((ai, build(ctx, r)))
+        except RuleError as exc:
+            analyzer_plans.append((ai, LeafPlan(a, error=str(exc))))  # type: ignore[arg-type]
+    all_plans = plans + [p for _, p in analyzer_plans]
+    values = run.compute(all_plans, progress)
+    _report(progress, 0.7, "judging the rules")
+    pairs = enumerate(zip(leaves, plans, strict=True))
+    leaf_out = {id(leaf): _finish(p, values, i) for i, (leaf, p) in pairs}
+    outcomes, observations = [], []
+    preds = _row_preds(leaves, plans) if run.composite_mode == "row" else {}
+    for n, node in enumerate(rs.rules, start=1):
+        out = _combine(node, leaf_out)
+        if preds and not isinstance(node, Rule) and len(node.leaves()) > 1:
+            out = row_composite(run.con, ctx.primary.table, node, preds, out)
+        observations.extend(out.observations)
+        outcomes.append(
+            RuleOutcome(
+                rule=node.to_dqdl(),
+                outcome=out.outcome,
+                message=out.message,
+                metrics=out.metrics,
+                evaluated_rule=out.evaluated_rule if isinstance(node, Rule) else None,
+                labels=_labels(rs, node),
+                rule_type=node.rule_type if isinstance(node, Rule) else "Composite",
+                name=f"Rule_{n}",
+            )
+        )
+    analyzers, analyzer_metrics = _analyzers(rs, analyzer_plans, values, len(plans))
+    score = sum(o.outcome == PASSED for o in outcomes) / len(outcomes) if outcomes else 1.0
+    rows = None
+    if row_level:
+        _report(progress, 0.8, "computing row-level outcomes")
+        rows = _row_level(run, rs, leaves, plans)
+    result = QualityResult(
+        score=score,
+        outcomes=outcomes,
+        analyzer_metrics=analyzer_metrics,
+        analyzers=analyzers,
+        observations=observations,
+        rows=rows,
+        started_on=started,
+        completed_on=datetime.now(timezone.utc).replace(tzinfo=None),
+        dataset=dataset_name or (history if isinstance(history, str) else None),
+        ruleset_name=ruleset_name,
+    )
+    if run.store is not None:
+        run.store.record(result.metrics(), at=run.now, run_id=result.result_id, score=score)
+    _report(progress, 1.0, "done")
+    return result
+
+
+def _analyzers(rs, analyzer_plans, values, offset):
+    outs: dict[int, AnalyzerOutcome] = {}
+    merged: dict[str, float] = {}
+    for k, (ai, plan) in enumerate(analyzer_plans):
+        a = rs.analyzers[ai]
+        entry = outs.setdefault(ai, AnalyzerOutcome(a.to_dqdl(), name=f"Analyzer_{ai + 1}"))
+        out = _finish(plan, values, offset + k)
+        if out.outcome == ERROR:
+            entry.message = out.message
+            continue
+        for key, value in out.metrics.items():
+            if key.endswith(".Compliance") or value is None:
+                continue
+            entry.metrics[key] = value
+            merged[key] = value
+    return [outs[i] for i in sorted(outs)], merged
+
+
+__all__ = ["evaluate", "build", "DataError", "FAILED"]
