@@ -36,9 +36,17 @@ def free_port() -> int:
 def import_time() -> float:
     best = float("inf")
     for _ in range(5):
-        out = subprocess.run([sys.executable, "-c", "import time; t=time.perf_counter(); "
-                              "import jupyter_mlkit; print(time.perf_counter()-t)"],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import time; t=time.perf_counter(); "
+                "import jupyter_mlkit; print(time.perf_counter()-t)",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         best = min(best, float(out.stdout))
     return best
 
@@ -64,8 +72,7 @@ async def load(base: str, token: str, clients: int, per_client: int, interval_s:
             path = "status" if (i + k) % 2 == 0 else "jobs?limit=50"
             t = time.perf_counter()
             try:
-                await http.fetch(f"{base}/mlkit/api/v1/{path}", headers=headers,
-                                 request_timeout=30)
+                await http.fetch(f"{base}/mlkit/api/v1/{path}", headers=headers, request_timeout=30)
             except (HTTPClientError, OSError) as exc:
                 errors.append(str(exc))
                 continue
@@ -90,18 +97,34 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests-per-client", type=int, default=40)
     parser.add_argument("--busy-jobs", type=int, default=4)
-    parser.add_argument("--interval-ms", type=float, default=250.0,
-                        help="each client's pause between requests (panels poll every 1000)")
+    parser.add_argument(
+        "--interval-ms",
+        type=float,
+        default=250.0,
+        help="each client's pause between requests (panels poll every 1000)",
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="mlkit-bench-"))
     port, token = free_port(), secrets.token_hex(16)
     env = {**os.environ, "MLKIT_DB": str(tmp / "db.sqlite")}
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}",
-         "--ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp}",
-         "--ServerApp.allow_root=True", f"--MlkitApp.max_concurrent_jobs={args.busy_jobs}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            "--no-browser",
+            f"--port={port}",
+            "--ip=127.0.0.1",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={tmp}",
+            "--ServerApp.allow_root=True",
+            f"--MlkitApp.max_concurrent_jobs={args.busy_jobs}",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         import urllib.request
@@ -109,8 +132,9 @@ def main() -> int:
         deadline = time.monotonic() + 60
         while True:
             try:
-                req = urllib.request.Request(f"{base}/mlkit/api/v1/status",
-                                             headers={"Authorization": f"token {token}"})
+                req = urllib.request.Request(
+                    f"{base}/mlkit/api/v1/status", headers={"Authorization": f"token {token}"}
+                )
                 urllib.request.urlopen(req, timeout=2).read()
                 break
             except OSError:
@@ -119,22 +143,31 @@ def main() -> int:
                 time.sleep(0.2)
         for _ in range(args.busy_jobs):
             body = json.dumps({"kind": "sleep", "parameters": {"seconds": 120, "busy": True}})
-            req = urllib.request.Request(f"{base}/mlkit/api/v1/jobs", data=body.encode(),
-                                         method="POST",
-                                         headers={"Authorization": f"token {token}",
-                                                  "Content-Type": "application/json"})
+            req = urllib.request.Request(
+                f"{base}/mlkit/api/v1/jobs",
+                data=body.encode(),
+                method="POST",
+                headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+            )
             urllib.request.urlopen(req, timeout=10).read()
         time.sleep(2)  # let the busy jobs start
-        result = asyncio.run(load(base, token, args.clients, args.requests_per_client,
-                                  args.interval_ms / 1000))
+        result = asyncio.run(
+            load(base, token, args.clients, args.requests_per_client, args.interval_ms / 1000)
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
-    result.update(clients=args.clients, busy_jobs=args.busy_jobs, interval_ms=args.interval_ms,
-                  import_s=round(import_time(), 4), cores=os.cpu_count(),
-                  target={"p99_ms": 50, "import_s": 0.3})
-    result["meets_target"] = (result["p99_ms"] < 50 and result["errors"] == 0
-                              and result["import_s"] < 0.3)
+    result.update(
+        clients=args.clients,
+        busy_jobs=args.busy_jobs,
+        interval_ms=args.interval_ms,
+        import_s=round(import_time(), 4),
+        cores=os.cpu_count(),
+        target={"p99_ms": 50, "import_s": 0.3},
+    )
+    result["meets_target"] = (
+        result["p99_ms"] < 50 and result["errors"] == 0 and result["import_s"] < 0.3
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

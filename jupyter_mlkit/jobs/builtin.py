@@ -24,8 +24,13 @@ def _validate(params: dict[str, Any], root: Path) -> dict[str, Any]:
     fail = require(params, "fail", bool, default=False)
     spawn_child = require(params, "spawn_child", bool, default=False)
     busy = require(params, "busy", bool, default=False)
-    return {"seconds": float(seconds), "steps": steps, "fail": fail, "spawn_child": spawn_child,
-            "busy": busy}
+    return {
+        "seconds": float(seconds),
+        "steps": steps,
+        "fail": fail,
+        "spawn_child": spawn_child,
+        "busy": busy,
+    }
 
 
 def _wait(seconds: float, busy: bool) -> None:

@@ -15,20 +15,28 @@ import pytest
 def jp_server_config():
     # No db_path: the server uses $MLKIT_DB like the CLI and the kernel do.
     return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_mlkit": True},
-                      "allow_unauthenticated_access": False},
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_mlkit": True},
+            "allow_unauthenticated_access": False,
+        },
         "MlkitApp": {"poll_interval_s": 0.1},
     }
 
 
 async def test_panel_cli_and_magic_jobs_in_one_list(api, jp_root_dir, monkeypatch):
     (jp_root_dir / "sales.csv").write_text("region,qty\nnorth,3\nsouth,\n")
-    code, from_api = await api("jobs", "POST", {"kind": "profile",
-                                                "parameters": {"path": "sales.csv"}})
+    code, from_api = await api(
+        "jobs", "POST", {"kind": "profile", "parameters": {"path": "sales.csv"}}
+    )
     assert code == 201
-    cli = subprocess.run([sys.executable, "-m", "jupyter_mlkit.cli", "profile", "sales.csv"],
-                         cwd=jp_root_dir, capture_output=True, text=True, timeout=120,
-                         env=dict(os.environ))
+    cli = subprocess.run(
+        [sys.executable, "-m", "jupyter_mlkit.cli", "profile", "sales.csv"],
+        cwd=jp_root_dir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
     assert cli.returncode == 0, cli.stderr
 
     from IPython.testing.globalipapp import start_ipython
