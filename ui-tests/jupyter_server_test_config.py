@@ -12,3 +12,5 @@ os.environ.setdefault("MLKIT_DB", os.path.join(tempfile.mkdtemp(prefix="mlkit-ui
 c.MlkitApp.poll_interval_s = 0.2  # noqa: F821
 c.ServerApp.jpserver_extensions = {"jupyter_mlkit": True}  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821 - CI runs as root
+# MLKIT_UI_PORT lets two checkouts run their UI tests side by side.
+c.ServerApp.port = int(os.environ.get("MLKIT_UI_PORT", "8888"))  # noqa: F821

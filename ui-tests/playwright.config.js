@@ -4,6 +4,9 @@
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
+// MLKIT_UI_PORT lets two checkouts run their UI tests side by side (default 8888).
+const port = process.env.MLKIT_UI_PORT || '8888';
+
 module.exports = {
   ...baseConfig,
   workers: 1,
@@ -11,6 +14,7 @@ module.exports = {
   reporter: [['list']],
   use: {
     ...baseConfig.use,
+    baseURL: process.env.TARGET_URL || `http://localhost:${port}`,
     video: 'off',
     trace: 'off',
     launchOptions: {
@@ -27,7 +31,7 @@ module.exports = {
   },
   webServer: {
     command: 'jlpm start',
-    url: 'http://localhost:8888/lab',
+    url: `http://localhost:${port}/lab`,
     timeout: 120 * 1000,
     reuseExistingServer: !process.env.CI
   }
