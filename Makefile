@@ -28,8 +28,11 @@ install: $(STAMP)
 frontend: $(STAMP)
 	$(BIN)/jlpm build
 
+# Root (containers, CI machines) needs --allow-root; LAB_ARGS adds your own options.
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: install frontend
-	cd examples && $(BIN)/jupyter lab
+	cd examples && $(BIN)/jupyter lab $(LAB_ARGS)
 
 lint-py: install
 	$(BIN)/ruff check jupyter_mlkit tests benchmarks examples ui-tests/jupyter_server_test_config.py
