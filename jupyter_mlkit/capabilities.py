@@ -39,7 +39,7 @@ CAPABILITIES: dict[str, dict[str, Any]] = {
 }
 
 # Capabilities whose front doors (REST, panel section) are wired in this version.
-WIRED: set[str] = set()
+WIRED: set[str] = {"lifecycle", "quality", "monitor"}
 
 
 def _has(module: str) -> bool:

@@ -151,5 +151,18 @@ def profile(file: str, no_wait: bool, as_json: bool) -> None:
         )
 
 
+from .cli_quality import dq  # noqa: E402 - registered after main is defined
+
+main.add_command(dq)
+
+
+from .cli_lifecycle import lifecycle  # noqa: E402 - after main so its helpers exist
+
+main.add_command(lifecycle)
+
+from .cli_monitor import monitor  # noqa: E402 - registered after main is defined
+
+main.add_command(monitor)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

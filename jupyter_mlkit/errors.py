@@ -6,6 +6,8 @@ message and exit code, a short notebook message) instead of a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -58,3 +60,41 @@ class PathOutsideRoot(MlkitError):
 class Conflict(MlkitError):
     status = 409
     code = "conflict"
+
+
+class InvalidConfig(MlkitError):
+    """A configuration (e.g. a lifecycle script) with problems; ``details["problems"]`` lists
+    each one as ``{"message", "hook", "line"}``."""
+
+    status = 400
+    code = "invalid_config"
+
+
+class RemoteServiceError(MlkitError):
+    """AWS (or another remote service) refused a call; the message says which and why."""
+
+    status = 502
+    code = "remote_error"
+
+
+@contextmanager
+def lifecycle_errors() -> Iterator[None]:
+    """Turn :mod:`jupyter_mlkit.lifecycle` errors into MlkitErrors for every front door."""
+    from .aws import AwsUnavailable
+    from .lifecycle import LifecycleConfigError, LifecycleNotFound
+    from .lifecycle.sagemaker import SageMakerError
+
+    try:
+        yield
+    except LifecycleNotFound as exc:
+        raise NotFound(str(exc)) from exc
+    except LifecycleConfigError as exc:
+        raise InvalidConfig(
+            str(exc), details={"problems": [p.to_dict() for p in exc.problems]}
+        ) from exc
+    except SageMakerError as exc:
+        raise RemoteServiceError(str(exc)) from exc
+    except AwsUnavailable as exc:
+        raise RemoteServiceError(str(exc), code="aws_unavailable", status=503) from exc
+    except ValueError as exc:  # an unknown hook, a bad idle policy, a bad number
+        raise BadParameters(str(exc)) from exc

@@ -3,8 +3,14 @@ import * as React from 'react';
 
 import { CapabilitySection } from './components/CapabilitySection';
 import { JobsSection } from './components/JobsSection';
+import { LifecycleSection } from './components/LifecycleSection';
+import { LifecycleClient } from './lifecycleApi';
 import { ProfileForm } from './components/ProfileForm';
+import { QualitySection } from './components/QualitySection';
 import { MlkitModel } from './model';
+import { MonitorSection } from './components/MonitorSection';
+import { MonitorClient } from './monitorApi';
+import { QualityClient } from './qualityApi';
 
 export const CAPABILITY_SECTIONS = [
   {
@@ -50,6 +56,18 @@ function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
       ? health.status
       : undefined;
   const [actionError, setActionError] = React.useState<string | null>(null);
+  const lifecycleClient = React.useMemo(
+    () => new LifecycleClient(model.client.settings),
+    [model]
+  );
+  const qualityClient = React.useMemo(
+    () => new QualityClient(model.client.settings),
+    [model]
+  );
+  const monitorClient = React.useMemo(
+    () => new MonitorClient(model.client.settings),
+    [model]
+  );
   const act = (fn: () => Promise<void>) => {
     setActionError(null);
     fn().catch(err => setActionError((err as Error).message));
@@ -67,13 +85,39 @@ function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
           {health.message}
         </div>
       )}
-      {CAPABILITY_SECTIONS.map(section => (
-        <CapabilitySection
-          key={section.name}
-          {...section}
-          capability={status?.capabilities[section.name]}
-        />
-      ))}
+      {CAPABILITY_SECTIONS.map(section =>
+        section.name === 'lifecycle' ? (
+          <LifecycleSection
+            key={section.name}
+            client={lifecycleClient}
+            title={section.title}
+            blurb={section.blurb}
+            capability={status?.capabilities[section.name]}
+          />
+        ) : (
+          <CapabilitySection
+            key={section.name}
+            {...section}
+            capability={status?.capabilities[section.name]}
+          >
+            {section.name === 'quality' && (
+              <QualitySection
+                client={qualityClient}
+                jobs={model.jobs}
+                onRun={params => model.startJob('dq-run', { ...params })}
+                onRecommend={data => model.startJob('dq-recommend', { data })}
+              />
+            )}
+            {section.name === 'monitor' && (
+              <MonitorSection
+                client={monitorClient}
+                jobs={model.jobs}
+                onStart={(kind, params) => model.startJob(kind, params)}
+              />
+            )}
+          </CapabilitySection>
+        )
+      )}
       <section
         className="jp-mlkit-section jp-mlkit-jobs-section"
         aria-label="Jobs section"

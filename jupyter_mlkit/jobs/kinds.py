@@ -25,6 +25,8 @@ class JobContext:
     report: Callable[[float, str], None]
     log: Callable[[str], None]
     artifacts: list[str] = field(default_factory=list)
+    # The job database's file, for kinds that keep their own state there (metric history).
+    db_path: str | None = None
 
     def progress(self, fraction: float, message: str = "") -> None:
         self.report(max(0.0, min(1.0, float(fraction))), message)
@@ -48,6 +50,11 @@ class JobKind:
 _REGISTRY: dict[str, str] = {
     "profile": "jupyter_mlkit.jobs.profile:PROFILE",
     "sleep": "jupyter_mlkit.jobs.builtin:SLEEP",
+    "dq-run": "jupyter_mlkit.jobs.quality_kind:DQ_RUN",
+    "dq-recommend": "jupyter_mlkit.jobs.quality_kind:DQ_RECOMMEND",
+    "monitor-baseline": "jupyter_mlkit.jobs.monitor_kind:MONITOR_BASELINE",
+    "monitor-analyze": "jupyter_mlkit.jobs.monitor_kind:MONITOR_ANALYZE",
+    "monitor-quality": "jupyter_mlkit.jobs.monitor_quality:MONITOR_QUALITY",
 }
 
 

@@ -61,6 +61,7 @@ def run(job_id: str, db_path: str) -> int:
             artifacts_dir=artifacts_dir,
             report=report,
             log=log,
+            db_path=str(store.db.path),
         )
         signal.signal(signal.SIGTERM, _on_sigterm)
         log(f"job {job_id} ({job['kind']}) started, pid {me.pid}")

@@ -8,6 +8,8 @@ export function CapabilitySection(props: {
   title: string;
   blurb: string;
   capability?: ICapability;
+  /** The capability's own controls, shown under its note. */
+  children?: React.ReactNode;
 }): JSX.Element {
   const cap = props.capability;
   let note: string;
@@ -28,6 +30,7 @@ export function CapabilitySection(props: {
       <summary>{props.title}</summary>
       <p className="jp-mlkit-blurb">{props.blurb}</p>
       <p className="jp-mlkit-cap-note">{note}</p>
+      {props.children}
     </details>
   );
 }

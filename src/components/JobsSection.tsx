@@ -53,7 +53,8 @@ export function JobResult({ job }: { job: IJob }): JSX.Element | null {
 }
 
 function describe(job: IJob): string {
-  const path = job.parameters['path'];
+  // profile jobs name a `path`; data-quality jobs their `data`.
+  const path = job.parameters['path'] ?? job.parameters['data'];
   if (typeof path === 'string') {
     const parts = path.split('/');
     return `${job.kind} ${parts[parts.length - 1]}`;

@@ -1,0 +1,316 @@
+import * as React from 'react';
+
+import { FINAL_STATES, IJob } from '../api';
+import {
+  IDriftSummary,
+  IMonitorAnalyzeParams,
+  IMonitorHistory,
+  MonitorClient
+} from '../monitorApi';
+import { DriftChart } from './DriftChart';
+
+export type BaselineMode = 'data' | 'folder';
+
+/** Where a baseline computed from data is saved (inside the server root). */
+export function baselineFolder(name: string): string {
+  const safe = name.trim().replace(/[^A-Za-z0-9._-]+/g, '-') || 'monitor';
+  return `monitor/${safe}/baseline`;
+}
+
+/** Violations and drift of a monitor-analyze job (or its progress / error). */
+export function MonitorResults({ job }: { job: IJob }): JSX.Element {
+  if (!FINAL_STATES.includes(job.state)) {
+    return (
+      <p className="jp-mlkit-mon-pending">
+        {job.state}: {job.message}
+      </p>
+    );
+  }
+  if (job.state !== 'completed' || !job.result) {
+    return (
+      <div className="jp-mlkit-job-error">
+        {job.error?.message ?? `${job.state}: ${job.message}`}
+      </div>
+    );
+  }
+  const result = job.result as IDriftSummary;
+  return (
+    <div className="jp-mlkit-mon-result">
+      <div className="jp-mlkit-mon-summary">
+        {result.drifted.length} of {result.drift.length} features drifted,{' '}
+        {result.violation_count} violations ({result.rows} rows)
+      </div>
+      <DriftChart drift={result.drift} />
+      {result.violations.length > 0 ? (
+        <table className="jp-mlkit-table jp-mlkit-mon-violations">
+          <thead>
+            <tr>
+              <th>feature</th>
+              <th>check</th>
+              <th>description</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.violations.map((v, i) => (
+              <tr key={i} data-check={v.constraint_check_type}>
+                <td>
+                  <code>{v.feature_name ?? v.metric_name}</code>
+                </td>
+                <td>{v.constraint_check_type}</td>
+                <td>{v.description}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="jp-mlkit-mon-note">No violations.</p>
+      )}
+    </div>
+  );
+}
+
+/** Past runs recorded under one name, newest first. */
+export function MonitorHistory({
+  history
+}: {
+  history: IMonitorHistory;
+}): JSX.Element {
+  if (history.runs.length === 0) {
+    return <p className="jp-mlkit-mon-note">No history yet.</p>;
+  }
+  const runs = [...history.runs].reverse();
+  return (
+    <table
+      className="jp-mlkit-table jp-mlkit-mon-history"
+      aria-label={`History of ${history.name}`}
+    >
+      <caption>
+        History of <code>{history.name}</code> ({history.runs.length} runs)
+      </caption>
+      <thead>
+        <tr>
+          <th>when (UTC)</th>
+          <th>drifted</th>
+          <th>violations</th>
+          <th>rows</th>
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map(r => (
+          <tr key={r.id} data-status={r.status}>
+            <td>{r.created.slice(0, 19).replace('T', ' ')}</td>
+            <td>{r.drifted}</td>
+            <td>{r.violations}</td>
+            <td>{r.rows}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function jobLabel(job: IJob): string {
+  const name = String(job.parameters['name'] ?? job.parameters['data']);
+  return `${name.split('/').pop()} ${job.created_at.slice(11, 19)} ${job.state}`;
+}
+
+export interface IMonitorSectionProps {
+  client: MonitorClient;
+  /** The panel's jobs list (polled); monitor jobs are followed through it. */
+  jobs: IJob[];
+  /** Create a job (the panel's model adds it to the Jobs list at once). */
+  onStart: (kind: string, params: Record<string, unknown>) => Promise<IJob>;
+}
+
+interface IPending {
+  baselineJobId: string;
+  analyze: IMonitorAnalyzeParams;
+}
+
+/** The Monitor controls: baseline and current data, Run, violations, drift chart, history. */
+export function MonitorSection(props: IMonitorSectionProps): JSX.Element {
+  const { client, jobs, onStart } = props;
+  const [mode, setMode] = React.useState<BaselineMode>('data');
+  const [baseline, setBaseline] = React.useState('');
+  const [current, setCurrent] = React.useState('');
+  const [name, setName] = React.useState('');
+  const [busy, setBusy] = React.useState(false);
+  const [runError, setRunError] = React.useState<string | null>(null);
+  const [pending, setPending] = React.useState<IPending | null>(null);
+  const [selectedId, setSelectedId] = React.useState<string | null>(null);
+  const [history, setHistory] = React.useState<IMonitorHistory | null>(null);
+
+  const startAnalysis = React.useCallback(
+    async (params: IMonitorAnalyzeParams) => {
+      const job = await onStart('monitor-analyze', { ...params });
+      setSelectedId(job.id);
+    },
+    [onStart]
+  );
+
+  // A baseline computed from data: start the analysis once its job has completed.
+  const baselineJob = pending
+    ? jobs.find(j => j.id === pending.baselineJobId)
+    : undefined;
+  React.useEffect(() => {
+    if (!pending || !baselineJob || !FINAL_STATES.includes(baselineJob.state)) {
+      return;
+    }
+    setPending(null);
+    if (baselineJob.state !== 'completed') {
+      setRunError(
+        `baseline: ${baselineJob.error?.message ?? baselineJob.state}`
+      );
+      return;
+    }
+    startAnalysis(pending.analyze).catch(err =>
+      setRunError((err as Error).message)
+    );
+  }, [pending, baselineJob?.state]);
+
+  const analyses = jobs.filter(j => j.kind === 'monitor-analyze');
+  const selected = analyses.find(j => j.id === selectedId) ?? analyses[0];
+  const runName =
+    selected?.state === 'completed'
+      ? (selected.result as IDriftSummary | null)?.name
+      : undefined;
+
+  React.useEffect(() => {
+    if (!runName) {
+      return;
+    }
+    let live = true;
+    client
+      .history(runName)
+      .then(h => live && setHistory(h))
+      .catch(() => live && setHistory(null));
+    return () => {
+      live = false;
+    };
+  }, [client, runName, selected?.id]);
+
+  const run = async (event: React.FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setRunError(null);
+    const key = name.trim() || 'monitor';
+    try {
+      if (mode === 'folder') {
+        await startAnalysis({
+          data: current.trim(),
+          baseline: baseline.trim(),
+          name: key
+        });
+      } else {
+        const out = baselineFolder(key);
+        const job = await onStart('monitor-baseline', {
+          data: baseline.trim(),
+          out
+        });
+        setPending({
+          baselineJobId: job.id,
+          analyze: { data: current.trim(), baseline: out, name: key }
+        });
+      }
+    } catch (err) {
+      setRunError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="jp-mlkit-mon">
+      <form
+        className="jp-mlkit-mon-form"
+        onSubmit={run}
+        aria-label="Model monitor"
+      >
+        <label className="jp-mlkit-label">
+          Baseline
+          <select
+            className="jp-mlkit-input"
+            value={mode}
+            onChange={e => setMode(e.target.value as BaselineMode)}
+          >
+            <option value="data">from data (compute a baseline)</option>
+            <option value="folder">existing baseline folder</option>
+          </select>
+        </label>
+        <label className="jp-mlkit-label">
+          {mode === 'data' ? 'Baseline data' : 'Baseline folder'}
+          <input
+            className="jp-mlkit-input"
+            type="text"
+            placeholder={
+              mode === 'data' ? 'data/train.csv' : 'monitor/baseline'
+            }
+            value={baseline}
+            onChange={e => setBaseline(e.target.value)}
+          />
+        </label>
+        <label className="jp-mlkit-label">
+          Current data
+          <input
+            className="jp-mlkit-input"
+            type="text"
+            placeholder="data/today.csv"
+            value={current}
+            onChange={e => setCurrent(e.target.value)}
+          />
+        </label>
+        <label className="jp-mlkit-label">
+          Name (history)
+          <input
+            className="jp-mlkit-input"
+            type="text"
+            placeholder="monitor"
+            value={name}
+            onChange={e => setName(e.target.value)}
+          />
+        </label>
+        <button
+          className="jp-mlkit-button jp-mod-accept"
+          type="submit"
+          disabled={
+            busy || pending !== null || !baseline.trim() || !current.trim()
+          }
+        >
+          Run monitor
+        </button>
+        {pending && (
+          <p className="jp-mlkit-mon-pending">
+            Computing the baseline ({baselineJob?.state ?? 'queued'})…
+          </p>
+        )}
+        {runError && (
+          <div className="jp-mlkit-form-error" role="alert">
+            {runError}
+          </div>
+        )}
+      </form>
+      {selected && (
+        <div className="jp-mlkit-mon-latest">
+          {analyses.length > 1 && (
+            <select
+              className="jp-mlkit-input"
+              aria-label="Monitor run"
+              value={selected.id}
+              onChange={e => setSelectedId(e.target.value)}
+            >
+              {analyses.map(j => (
+                <option key={j.id} value={j.id}>
+                  {jobLabel(j)}
+                </option>
+              ))}
+            </select>
+          )}
+          <MonitorResults job={selected} />
+          {history && history.name === runName && (
+            <MonitorHistory history={history} />
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
