@@ -1,0 +1,310 @@
+"""`optimize` for PyTorch: measure candidates on copies, choose, install on the user's model."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from . import _batch_advice
+from ._choose import MARGIN, break_even, choose
+from ._torch_candidates import Candidate, resolve, strip, tags
+from ._torch_trial import (
+    MEMORY_METHOD,
+    Batch,
+    check_numerics,
+    confirm,
+    has_active_dropout,
+    normalize_inputs,
+    run_trial,
+)
+from .diagnostics import advice_for, configure_compile_cache, explain_torch
+from .report import CandidateResult, CompileReport, GraphBreak, Optimized
+
+# Assumed cost of a first torch.compile trial: at least 10 s, and about 3x the eager trial (on
+# this CPU Inductor took 2.5-3.5x the eager trial's time for the zoo's transformers).
+COMPILE_ESTIMATE_S = 10.0
+COMPILE_ESTIMATE_X = 3.0
+
+
+def _device_type(model: nn.Module) -> str:
+    p = next(iter(model.parameters()), None)
+    return p.device.type if p is not None else "cpu"
+
+
+def optimize_torch(
+    model: nn.Module,
+    example_inputs: Any,
+    *,
+    loss_fn: Callable | None,
+    example_target: Any,
+    optimizer: Any,
+    objective: str,
+    budget_s: float,
+    candidates: list[Any] | None,
+    diagnose: bool = True,
+    cache_dir: str | None = None,
+    batch_advice: bool = True,
+    progress: Callable[[dict], None] | None = None,
+) -> Optimized:
+    t0 = time.perf_counter()
+
+    def elapsed() -> float:
+        return time.perf_counter() - t0
+
+    def emit(**event: Any) -> None:
+        if progress is not None:
+            progress({"elapsed_s": round(elapsed(), 2), **event})
+
+    device_type = _device_type(model)
+    args, kwargs = normalize_inputs(example_inputs)
+    batch = Batch(args, kwargs, example_target, loss_fn)
+    cands = resolve(candidates, model, optimizer, device_type, objective)
+    dropout = has_active_dropout(model)
+    compiles = any(c.compiles for c in cands)
+    cache = configure_compile_cache(cache_dir) if compiles else None
+    emit(phase="start", total=len(cands), candidates=[c.name for c in cands])
+
+    results: list[CandidateResult] = []
+    eager = run_trial(cands[0], model, optimizer, batch, device_type, keep=True)
+    eager_cost = elapsed()
+    check_numerics(eager, eager, cands[0], dropout)
+    results.append(eager)
+    emit(phase="candidate", index=0, name="eager", status=eager.status, step_s=eager.step_s)
+
+    graph_count: int | None = None
+    breaks: list[GraphBreak] = []
+    notes: list[str] = []
+    if compiles and diagnose and eager.status == "ok" and elapsed() < budget_s:
+        try:
+            graph_count, breaks = explain_torch(model, args, kwargs)
+        except Exception as e:  # noqa: BLE001 - diagnostics must not stop optimisation
+            notes.append(f"torch._dynamo.explain failed: {type(e).__name__}: {e}"[:300])
+
+    compile_cost: float | None = None
+    for i, cand in enumerate(cands[1:], start=1):
+        if eager.status != "ok":
+            results.append(_skipped(cand, "eager step failed, so no candidate can be compared"))
+            continue
+        first_compile = max(COMPILE_ESTIMATE_S, COMPILE_ESTIMATE_X * eager_cost)
+        need = (compile_cost or first_compile) if cand.compiles else eager_cost
+        left = budget_s - elapsed()
+        if left < need:
+            results.append(_skipped(cand, f"budget: {left:.1f}s left, needs ~{need:.1f}s"))
+            emit(phase="candidate", index=i, name=cand.name, status="skipped")
+            continue
+        t = time.perf_counter()
+        emit(phase="trying", index=i, name=cand.name)
+        res = run_trial(cand, model, optimizer, batch, device_type, keep=True)
+        if cand.compiles:
+            compile_cost = time.perf_counter() - t
+        check_numerics(res, eager, cand, dropout)
+        results.append(res)
+        _keep_best(results, objective)
+        emit(phase="candidate", index=i, name=cand.name, status=res.status, step_s=res.step_s)
+
+    combo = _combination(cands, results) if objective == "speed" else None
+    combo_need = (compile_cost or 0.0) if combo is not None and combo.compiles else eager_cost
+    if combo is not None and budget_s - elapsed() < combo_need:
+        left = budget_s - elapsed()
+        results.append(_skipped(combo, f"budget: {left:.1f}s left, needs ~{combo_need:.1f}s"))
+    elif combo is not None:
+        cands.append(combo)
+        emit(phase="trying", index=len(cands) - 1, name=combo.name)
+        res = run_trial(combo, model, optimizer, batch, device_type, keep=True)
+        check_numerics(res, eager, combo, dropout)
+        results.append(res)
+        _keep_best(results, objective)
+        emit(
+            phase="candidate",
+            index=len(cands) - 1,
+            name=combo.name,
+            status=res.status,
+            step_s=res.step_s,
+        )
+
+    lead = next((r for r in results[1:] if hasattr(r, "runner")), None)
+    if lead is not None and hasattr(eager, "runner"):
+        # Re-time eager and the leader alternately, so one noisy trial on a shared machine
+        # neither picks a loser nor rejects a winner; then choose with those times.
+        eager.step_s, lead.step_s = confirm(eager.runner, lead.runner)
+        emit(phase="confirm", name=lead.name, eager_step_s=eager.step_s, step_s=lead.step_s)
+    name, reason = choose(results, objective)
+    for r in results:
+        r.__dict__.pop("runner", None)  # free the kept trial copies
+    chosen = next(r for r in results if r.name == name)
+    cand = next(c for c in cands if c.name == name)
+    applied: list[str] = []
+    if name != "eager":
+        try:
+            strip(model)
+            if cand.apply is not None:
+                cand.apply(model, optimizer)
+            if cand.threads:
+                torch.set_num_threads(cand.threads)
+                applied.append(f"torch.set_num_threads({cand.threads}) (process-wide)")
+            applied.extend(f"model: {t}" for t in tags(model))
+            for part in name.split(" + "):
+                if part in ("optimizer:foreach", "optimizer:fused"):
+                    applied.append(f"optimizer: param_groups {part.split(':', 1)[1]}=True")
+                elif part.startswith("optimizer:"):
+                    applied.append(f"optimizer: {part} (custom candidate)")
+        except Exception as e:  # noqa: BLE001 - fall back to the untouched eager model
+            strip(model)
+            reason = f"installing {name} failed ({type(e).__name__}: {e}); eager kept"
+            name, chosen, cand, applied = "eager", eager, cands[0], []
+
+    compile_s = chosen.compile_s or 0.0
+    recompiles = chosen.recompiles
+    advice = notes + advice_for(breaks, recompiles, compile_s)
+    if device_type == "cpu" and not torch.backends.mkldnn.is_available():
+        advice.append("this torch build has no oneDNN: bf16 and fused CPU kernels are unavailable")
+
+    batch_info = None
+    if (
+        batch_advice
+        and name != "eager"
+        and chosen.peak_mem_bytes is not None
+        and eager.peak_mem_bytes is not None
+        and chosen.peak_mem_bytes < 0.95 * eager.peak_mem_bytes
+    ):
+        batch_info = _advise_batch(
+            cand, model, optimizer, batch, device_type, eager, chosen, lambda: elapsed() > budget_s
+        )
+
+    report = CompileReport(
+        framework="torch",
+        objective=objective,
+        strategy=name,
+        reason=reason,
+        candidates=results,
+        eager_step_s=eager.step_s,
+        step_s=chosen.step_s,
+        speedup=(eager.step_s / chosen.step_s) if eager.step_s and chosen.step_s else None,
+        peak_mem_eager_bytes=eager.peak_mem_bytes,
+        peak_mem_bytes=chosen.peak_mem_bytes,
+        compile_s=compile_s,
+        break_even_steps=break_even(compile_s, eager.step_s, chosen.step_s),
+        graph_count=graph_count,
+        graph_breaks=breaks,
+        recompiles=recompiles,
+        advice=advice,
+        batch_advice=batch_info,
+        memory_method=MEMORY_METHOD.get(device_type, MEMORY_METHOD["cpu"]),
+        device=device_type,
+        budget_s=budget_s,
+        applied=applied,
+        cache_dir=cache,
+    )
+    report.elapsed_s = elapsed()
+    if report.elapsed_s > budget_s * 1.1:
+        report.advice.append(
+            f"choosing took {report.elapsed_s:.0f}s, over the {budget_s:.0f}s budget: a compile "
+            "that starts within the budget cannot be interrupted; raise budget_s or pass "
+            "candidates= without the compile modes"
+        )
+    emit(phase="done", strategy=name, speedup=report.speedup)
+    return Optimized(model, report)
+
+
+def _keep_best(results: list[CandidateResult], objective: str) -> None:
+    """Keep the runner (a live trial copy) of eager and of the leading candidate only: the
+    fastest for speed; for memory/balanced the best score among those within a loose 1.6x of
+    eager's time, since the final time check is re-measured side by side with eager."""
+    eager = results[0]
+    valid = [r for r in results[1:] if r.status == "ok" and r.numerics_ok and r.step_s]
+    if objective != "speed" and eager.step_s:
+        valid = [r for r in valid if r.step_s <= 1.6 * eager.step_s]
+
+    def mem(r: CandidateResult) -> float:
+        if r.peak_mem_bytes is None or not eager.peak_mem_bytes:
+            return 1.0
+        return r.peak_mem_bytes / eager.peak_mem_bytes
+
+    if objective == "memory":
+        key = lambda r: (mem(r), r.step_s)  # noqa: E731
+    elif objective == "balanced":
+        key = lambda r: r.step_s * mem(r)  # noqa: E731
+    else:
+        key = lambda r: r.step_s  # noqa: E731
+    best = min(valid, key=key) if valid else None
+    for r in results[1:]:
+        if r is not best:
+            r.__dict__.pop("runner", None)
+
+
+def _axis(c: Candidate) -> str:
+    if c.threads:
+        return "threads"
+    return "optimizer" if c.name.startswith("optimizer:") else "model"
+
+
+def _combination(cands: list[Candidate], results: list[CandidateResult]) -> Candidate | None:
+    """Winners on different axes (model transform, optimizer, threads) usually stack: combine
+    the best of each axis that beat eager by the margin into one more candidate."""
+    eager = results[0]
+    if eager.status != "ok" or not eager.step_s:
+        return None
+    by_name = {c.name: c for c in cands}
+    best: dict[str, tuple[float, Candidate]] = {}
+    for r in results[1:]:
+        c = by_name.get(r.name)
+        if c is None or r.status != "ok" or not r.numerics_ok or not r.step_s:
+            continue
+        if r.step_s > eager.step_s * (1 - MARGIN):
+            continue
+        ax = _axis(c)
+        if ax not in best or r.step_s < best[ax][0]:
+            best[ax] = (r.step_s, c)
+    if len(best) < 2:
+        return None
+    parts = [best[a][1] for a in ("model", "optimizer", "threads") if a in best]
+    applies = [p.apply for p in parts if p.apply is not None]
+
+    def apply(model: nn.Module, optimizer: Any) -> None:
+        for f in applies:
+            f(model, optimizer)
+
+    precisions = {p.precision for p in parts}
+    precision = next((x for x in ("bf16", "fp16") if x in precisions), "fp32")
+    return Candidate(
+        " + ".join(p.name for p in parts),
+        apply,
+        "combination of the best candidate on each axis",
+        precision,
+        compiles=any(p.compiles for p in parts),
+        threads=next((p.threads for p in parts if p.threads), None),
+    )
+
+
+def _skipped(cand: Candidate, why: str) -> CandidateResult:
+    return CandidateResult(cand.name, cand.description, status="skipped", error=why)
+
+
+def _advise_batch(cand, model, optimizer, batch, device_type, eager, chosen, deadline):
+    b = _batch_advice.batch_size_of(batch.args, batch.kwargs)
+    if b is None:
+        return None
+
+    def measure(nb: int) -> int | None:
+        big = Batch(
+            tuple(_batch_advice.grow(a, b, nb) for a in batch.args),
+            {k: _batch_advice.grow(v, b, nb) for k, v in batch.kwargs.items()},
+            _batch_advice.grow(batch.target, b, nb),
+            batch.loss_fn,
+        )
+        r = run_trial(
+            cand, model, optimizer, big, device_type, check_steps=1, min_steps=1, max_steps=1
+        )
+        return r.peak_mem_bytes if r.status == "ok" else None
+
+    lr = None
+    if optimizer is not None and optimizer.param_groups:
+        lr = optimizer.param_groups[0].get("lr")
+        lr = float(lr) if lr is not None else None
+    return _batch_advice.advise(
+        measure, b, eager.peak_mem_bytes, chosen.peak_mem_bytes, lr, deadline
+    )
