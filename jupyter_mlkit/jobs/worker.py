@@ -99,9 +99,23 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     niceness = int(os.environ.get("MLKIT_JOB_NICENESS", "10"))
     if niceness > 0:
-        # Jobs yield the CPU to the Jupyter server and kernels, so the UI stays responsive.
-        os.nice(niceness)
+        lower_priority(niceness)
     return run(args[0], args[1])
+
+
+def lower_priority(niceness: int) -> None:
+    """Let the Jupyter server and kernels have the CPU first, so the UI stays responsive.
+
+    Workers run in their own session; where the kernel groups CPU time by session
+    (sched_autogroup), a process's nice value only ranks it inside its own group, so the
+    group's nice is lowered as well.
+    """
+    os.nice(niceness)
+    try:
+        with open("/proc/self/autogroup", "w") as fh:
+            fh.write(str(niceness))
+    except OSError:  # not Linux, autogroup off, or not permitted: the plain nice still applies
+        pass
 
 
 if __name__ == "__main__":

@@ -56,11 +56,24 @@ class MlkitHandler(ExtensionHandlerMixin, APIHandler):
             ) from exc
 
     async def respond(
-        self, fn: Callable[..., Any], *args: Any, status: int = 200, **kwargs: Any
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        status: int = 200,
+        inline: bool = False,
+        **kwargs: Any,
     ) -> None:
-        """Run ``fn`` in a thread and answer with its JSON result, or with a JSON error."""
+        """Run ``fn`` in a thread and answer with its JSON result, or with a JSON error.
+
+        ``inline=True`` runs ``fn`` on the event loop instead: only for reads of a millisecond or
+        so (SQLite in WAL mode never blocks a reader), where a thread hop costs more than the work
+        and, under many concurrent requests, queues behind the thread pool.
+        """
         try:
-            result = await asyncio.to_thread(fn, *args, **kwargs)
+            if inline:
+                result = fn(*args, **kwargs)
+            else:
+                result = await asyncio.to_thread(fn, *args, **kwargs)
         except MlkitError as exc:
             self.send_error_json(exc.status, exc.to_dict())
             return

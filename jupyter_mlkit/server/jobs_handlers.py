@@ -29,6 +29,7 @@ class JobsHandler(MlkitHandler):
             schedule_id=self.get_query_argument("schedule_id", None),
             limit=limit,
             offset=offset,
+            inline=True,
         )
 
     @authenticated

@@ -39,10 +39,16 @@ def cached_capabilities() -> dict:
     return hit[1]
 
 
+def capabilities_fresh() -> bool:
+    hit = _caps_cache.get("caps")
+    return hit is not None and time.monotonic() - hit[0] <= _CAPS_TTL_S
+
+
 class StatusHandler(MlkitHandler):
     @authenticated
     async def get(self):
-        await self.respond(self._status)
+        # Cheap once the capability checks are cached: answer on the loop, no thread hop.
+        await self.respond(self._status, inline=capabilities_fresh())
 
     def _status(self):
         return {
