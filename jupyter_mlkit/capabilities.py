@@ -39,7 +39,7 @@ CAPABILITIES: dict[str, dict[str, Any]] = {
 }
 
 # Capabilities whose front doors (REST, panel section) are wired in this version.
-WIRED: set[str] = {"lifecycle", "quality", "monitor"}
+WIRED: set[str] = {"lifecycle", "quality", "monitor", "compiler", "spot"}
 
 
 def _has(module: str) -> bool:

@@ -164,5 +164,13 @@ from .cli_monitor import monitor  # noqa: E402 - registered after main is define
 
 main.add_command(monitor)
 
+from .cli_spot import spot  # noqa: E402 - registered after main is defined
+
+main.add_command(spot)
+
+from .cli_compile import compile_group  # noqa: E402 - registered after main is defined
+
+main.add_command(compile_group)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -10,7 +10,11 @@ import { QualitySection } from './components/QualitySection';
 import { MlkitModel } from './model';
 import { MonitorSection } from './components/MonitorSection';
 import { MonitorClient } from './monitorApi';
+import { CompileSection } from './components/CompileSection';
+import { CompileClient } from './compileApi';
 import { QualityClient } from './qualityApi';
+import { SpotSection } from './components/SpotSection';
+import { SpotClient } from './spotApi';
 
 export const CAPABILITY_SECTIONS = [
   {
@@ -68,6 +72,14 @@ function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
     () => new MonitorClient(model.client.settings),
     [model]
   );
+  const compileClient = React.useMemo(
+    () => new CompileClient(model.client.settings),
+    [model]
+  );
+  const spotClient = React.useMemo(
+    () => new SpotClient(model.client.settings),
+    [model]
+  );
   const act = (fn: () => Promise<void>) => {
     setActionError(null);
     fn().catch(err => setActionError((err as Error).message));
@@ -111,6 +123,21 @@ function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
             {section.name === 'monitor' && (
               <MonitorSection
                 client={monitorClient}
+                jobs={model.jobs}
+                onStart={(kind, params) => model.startJob(kind, params)}
+              />
+            )}
+            {section.name === 'compiler' &&
+              status?.capabilities.compiler?.usable && (
+                <CompileSection
+                  client={compileClient}
+                  jobs={model.jobs}
+                  onStart={(kind, params) => model.startJob(kind, params)}
+                />
+              )}
+            {section.name === 'spot' && status?.capabilities.spot?.usable && (
+              <SpotSection
+                client={spotClient}
                 jobs={model.jobs}
                 onStart={(kind, params) => model.startJob(kind, params)}
               />

@@ -42,7 +42,10 @@ def test_magics_are_registered(ip):
 
 def test_dq_on_a_dataframe_variable_returns_the_result_and_shows_a_widget(ip, orders, shown):
     # Through run_cell, as in a notebook: the cell's value is displayed by IPython's displayhook.
-    result = ip.run_cell(f"%%dq orders --row-level\n{RULES}").result
+    # The shell is shared by every magic test; a `_` left by another module's cells would keep
+    # IPython from updating it (it never overwrites a `_` it did not set), so start clean.
+    ip.displayhook.flush()
+    result = ip.run_cell(f"%%dq orders --row-level\n{RULES}", store_history=True).result
     assert isinstance(result, QualityResult)
     assert [o.outcome for o in result.outcomes] == ["Passed", "Failed", "Failed"]
     assert ip.user_ns["_"] is result

@@ -55,6 +55,8 @@ _REGISTRY: dict[str, str] = {
     "monitor-baseline": "jupyter_mlkit.jobs.monitor_kind:MONITOR_BASELINE",
     "monitor-analyze": "jupyter_mlkit.jobs.monitor_kind:MONITOR_ANALYZE",
     "monitor-quality": "jupyter_mlkit.jobs.monitor_quality:MONITOR_QUALITY",
+    "compile-bench": "jupyter_mlkit.jobs.compile_kind:COMPILE_BENCH",
+    "spot-run": "jupyter_mlkit.jobs.spot_kind:SPOT_RUN",
 }
 
 

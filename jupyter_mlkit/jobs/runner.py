@@ -21,6 +21,7 @@ from typing import Any
 import psutil
 
 from ..db import Database, open_db
+from ..errors import NotFound
 from .models import FINAL_STATES
 from .store import JobStore
 
@@ -196,7 +197,10 @@ class JobManager:
             for job_id, proc in list(self._children.items()):
                 if proc.poll() is not None:
                     del self._children[job_id]
-                    job = self.store.get(job_id)
+                    try:
+                        job = self.store.get(job_id)
+                    except NotFound:  # finished, then deleted before this reap
+                        continue
                     if job["state"] == "running":
                         self.store.fail(
                             job_id,
@@ -231,7 +235,10 @@ class JobManager:
             children = dict(self._children)
             self._children.clear()
         for job_id, proc in children.items():
-            pid, started = self.store.process_of(job_id)
+            try:
+                pid, started = self.store.process_of(job_id)
+            except NotFound:  # finished, then deleted before the last reap
+                continue
             self.store.fail(
                 job_id,
                 {"code": "interrupted", "message": "the server stopped while this job ran"},

@@ -17,3 +17,11 @@ def register_all(ipython) -> None:
     from .monitor import MonitorMagics
 
     ipython.register_magics(MonitorMagics)
+
+    from .compile import CompileMagics
+
+    ipython.register_magics(CompileMagics)
+
+    from .spot import SpotMagics
+
+    ipython.register_magics(SpotMagics)

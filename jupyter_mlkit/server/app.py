@@ -12,7 +12,15 @@ from traitlets import Bool, Enum, Float, Integer, Unicode, default
 
 from ..db import open_db
 from ..jobs import JobManager, ScheduleStore, kind_names
-from . import jobs_handlers, lifecycle_handlers, monitor_handlers, quality_handlers, status_handlers
+from . import (
+    compile_handlers,
+    jobs_handlers,
+    lifecycle_handlers,
+    monitor_handlers,
+    quality_handlers,
+    spot_handlers,
+    status_handlers,
+)
 
 
 class MlkitApp(ExtensionApp):
@@ -67,6 +75,8 @@ class MlkitApp(ExtensionApp):
     handlers = status_handlers.HANDLERS + jobs_handlers.HANDLERS + lifecycle_handlers.HANDLERS
     handlers = handlers + quality_handlers.HANDLERS
     handlers = handlers + monitor_handlers.HANDLERS
+    handlers = handlers + compile_handlers.HANDLERS
+    handlers = handlers + spot_handlers.HANDLERS
 
     def initialize_settings(self) -> None:
         db = open_db(self.db_path or None)

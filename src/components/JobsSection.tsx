@@ -53,8 +53,9 @@ export function JobResult({ job }: { job: IJob }): JSX.Element | null {
 }
 
 function describe(job: IJob): string {
-  // profile jobs name a `path`; data-quality jobs their `data`.
-  const path = job.parameters['path'] ?? job.parameters['data'];
+  // profile jobs name a `path`, data-quality and monitor jobs their `data`, compile jobs a model.
+  const path =
+    job.parameters['path'] ?? job.parameters['data'] ?? job.parameters['model'];
   if (typeof path === 'string') {
     const parts = path.split('/');
     return `${job.kind} ${parts[parts.length - 1]}`;
