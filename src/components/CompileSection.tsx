@@ -1,12 +1,13 @@
 import * as React from 'react';
 
-import { FINAL_STATES, IJob } from '../api';
+import { IJob } from '../api';
 import {
   CompileClient,
   ICompileBenchResult,
   ICompileCandidate,
   ICompileZoo
 } from '../compileApi';
+import { hasResult, JobNotReady } from './JobOutcome';
 
 function num(v: number | null | undefined, digits: number): string {
   return v === null || v === undefined ? '-' : v.toFixed(digits);
@@ -58,19 +59,8 @@ function CandidateRow({
 
 /** The candidates table and the choice of a compile-bench job (or its progress / error). */
 export function CompileResults({ job }: { job: IJob }): JSX.Element {
-  if (!FINAL_STATES.includes(job.state)) {
-    return (
-      <p className="jp-mlkit-cmp-pending">
-        {job.state}: {job.message}
-      </p>
-    );
-  }
-  if (job.state !== 'completed' || !job.result) {
-    return (
-      <div className="jp-mlkit-job-error">
-        {job.error?.message ?? `${job.state}: ${job.message}`}
-      </div>
-    );
+  if (!hasResult(job)) {
+    return <JobNotReady job={job} className="jp-mlkit-cmp-pending" />;
   }
   const r = job.result as ICompileBenchResult;
   return (

@@ -7,6 +7,7 @@ import {
   IMonitorHistory,
   MonitorClient
 } from '../monitorApi';
+import { hasResult, JobNotReady, RunPicker } from './JobOutcome';
 import { DriftChart } from './DriftChart';
 
 export type BaselineMode = 'data' | 'folder';
@@ -19,19 +20,8 @@ export function baselineFolder(name: string): string {
 
 /** Violations and drift of a monitor-analyze job (or its progress / error). */
 export function MonitorResults({ job }: { job: IJob }): JSX.Element {
-  if (!FINAL_STATES.includes(job.state)) {
-    return (
-      <p className="jp-mlkit-mon-pending">
-        {job.state}: {job.message}
-      </p>
-    );
-  }
-  if (job.state !== 'completed' || !job.result) {
-    return (
-      <div className="jp-mlkit-job-error">
-        {job.error?.message ?? `${job.state}: ${job.message}`}
-      </div>
-    );
+  if (!hasResult(job)) {
+    return <JobNotReady job={job} className="jp-mlkit-mon-pending" />;
   }
   const result = job.result as IDriftSummary;
   return (
@@ -107,11 +97,6 @@ export function MonitorHistory({
       </tbody>
     </table>
   );
-}
-
-function jobLabel(job: IJob): string {
-  const name = String(job.parameters['name'] ?? job.parameters['data']);
-  return `${name.split('/').pop()} ${job.created_at.slice(11, 19)} ${job.state}`;
 }
 
 export interface IMonitorSectionProps {
@@ -291,20 +276,12 @@ export function MonitorSection(props: IMonitorSectionProps): JSX.Element {
       </form>
       {selected && (
         <div className="jp-mlkit-mon-latest">
-          {analyses.length > 1 && (
-            <select
-              className="jp-mlkit-input"
-              aria-label="Monitor run"
-              value={selected.id}
-              onChange={e => setSelectedId(e.target.value)}
-            >
-              {analyses.map(j => (
-                <option key={j.id} value={j.id}>
-                  {jobLabel(j)}
-                </option>
-              ))}
-            </select>
-          )}
+          <RunPicker
+            jobs={analyses}
+            selectedId={selected.id}
+            onSelect={setSelectedId}
+            label="Monitor run"
+          />
           <MonitorResults job={selected} />
           {history && history.name === runName && (
             <MonitorHistory history={history} />

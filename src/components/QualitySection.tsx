@@ -9,6 +9,7 @@ import {
   IRuleTypes,
   QualityClient
 } from '../qualityApi';
+import { hasResult, JobNotReady, RunPicker } from './JobOutcome';
 import { DqdlEditor } from './DqdlEditor';
 
 export const STARTER_RULES = `Rules = [
@@ -23,19 +24,8 @@ const MARK: Record<string, string> = {
 
 /** Per-rule outcomes of a finished dq-run job. */
 export function QualityResults({ job }: { job: IJob }): JSX.Element {
-  if (!FINAL_STATES.includes(job.state)) {
-    return (
-      <p className="jp-mlkit-dq-pending">
-        {job.state}: {job.message}
-      </p>
-    );
-  }
-  if (job.state !== 'completed' || !job.result) {
-    return (
-      <div className="jp-mlkit-job-error">
-        {job.error?.message ?? `${job.state}: ${job.message}`}
-      </div>
-    );
+  if (!hasResult(job)) {
+    return <JobNotReady job={job} className="jp-mlkit-dq-pending" />;
   }
   const result = job.result as IDqSummary;
   const rowLevel = result.rules.some(r => r.failing_rows !== null);
@@ -183,11 +173,6 @@ export function ScoreChart({ history }: { history: IDqHistory }): JSX.Element {
       </figcaption>
     </figure>
   );
-}
-
-function jobLabel(job: IJob): string {
-  const data = String(job.parameters['dataset_name'] ?? job.parameters['data']);
-  return `${data.split('/').pop()} ${job.created_at.slice(11, 19)} ${job.state}`;
 }
 
 export interface IQualitySectionProps {
@@ -361,20 +346,12 @@ export function QualitySection(props: IQualitySectionProps): JSX.Element {
       </form>
       {selected && (
         <div className="jp-mlkit-dq-latest">
-          {dqJobs.length > 1 && (
-            <select
-              className="jp-mlkit-input"
-              aria-label="Data quality run"
-              value={selected.id}
-              onChange={e => setSelectedId(e.target.value)}
-            >
-              {dqJobs.map(j => (
-                <option key={j.id} value={j.id}>
-                  {jobLabel(j)}
-                </option>
-              ))}
-            </select>
-          )}
+          <RunPicker
+            jobs={dqJobs}
+            selectedId={selected.id}
+            onSelect={setSelectedId}
+            label="Data quality run"
+          />
           <QualityResults job={selected} />
           {history && history.dataset === dataset && (
             <ScoreChart history={history} />
