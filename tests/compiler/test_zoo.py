@@ -90,4 +90,6 @@ def test_bench_zoo_row_restores_threads():
     assert row["model"] == "mlp" and row["framework"] == "torch" and row["size"] == "tiny"
     assert [c["name"] for c in row["candidates"]] == ["eager", "threads=1"]
     assert row["strategy"] in ("eager", "threads=1")
-    assert row["eager_step_ms"] > 0 and row["peak_mem_eager_mb"] > 0
+    assert (
+        row["eager_step_ms"] > 0 and row["peak_mem_eager_mb"] is not None
+    )  # measured (a tiny model rounds to 0.0 MiB)
