@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from .report import CandidateResult
 
@@ -80,3 +81,16 @@ def break_even(compile_s: float, eager_step_s: float | None, step_s: float | Non
     if gain <= 0:
         return None
     return math.ceil(compile_s / gain)
+
+
+def outcome_fields(eager: Any, chosen: Any, compile_s: float) -> dict[str, Any]:
+    """The CompileReport fields that compare the chosen candidate with eager (both frameworks)."""
+    return {
+        "eager_step_s": eager.step_s,
+        "step_s": chosen.step_s,
+        "speedup": (eager.step_s / chosen.step_s) if eager.step_s and chosen.step_s else None,
+        "peak_mem_eager_bytes": eager.peak_mem_bytes,
+        "peak_mem_bytes": chosen.peak_mem_bytes,
+        "compile_s": compile_s,
+        "break_even_steps": break_even(compile_s, eager.step_s, chosen.step_s),
+    }

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._choose import break_even, choose
+from ._choose import choose, outcome_fields
 from .candidate import Candidate
 from .report import CandidateResult, CompileReport, Optimized
 
@@ -285,13 +285,7 @@ def optimize_keras(
         strategy=name,
         reason=reason,
         candidates=results,
-        eager_step_s=eager.step_s,
-        step_s=chosen.step_s,
-        speedup=(eager.step_s / chosen.step_s) if eager.step_s and chosen.step_s else None,
-        peak_mem_eager_bytes=eager.peak_mem_bytes,
-        peak_mem_bytes=chosen.peak_mem_bytes,
-        compile_s=compile_s,
-        break_even_steps=break_even(compile_s, eager.step_s, chosen.step_s),
+        **outcome_fields(eager, chosen, compile_s),
         advice=[
             "'eager' here is run_eagerly=True; Keras' default fit() already runs a tf.function "
             "graph, so compare with the 'graph' row too",

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from . import _batch_advice
-from ._choose import MARGIN, break_even, choose
+from ._choose import MARGIN, choose, outcome_fields
 from ._torch_candidates import Candidate, resolve, strip, tags
 from ._torch_trial import (
     MEMORY_METHOD,
@@ -181,13 +181,7 @@ def optimize_torch(
         strategy=name,
         reason=reason,
         candidates=results,
-        eager_step_s=eager.step_s,
-        step_s=chosen.step_s,
-        speedup=(eager.step_s / chosen.step_s) if eager.step_s and chosen.step_s else None,
-        peak_mem_eager_bytes=eager.peak_mem_bytes,
-        peak_mem_bytes=chosen.peak_mem_bytes,
-        compile_s=compile_s,
-        break_even_steps=break_even(compile_s, eager.step_s, chosen.step_s),
+        **outcome_fields(eager, chosen, compile_s),
         graph_count=graph_count,
         graph_breaks=breaks,
         recompiles=recompiles,
