@@ -124,7 +124,7 @@ def analyze_cmd(
 
     Exit status: 0 no violations, 1 violations, 2 errors.
     """
-    from .jobs.monitor_kind import drift_summary, history_db, monitor_errors
+    from .jobs.monitor_kind import drift_summary, monitor_errors
     from .monitor import Baseline, analyze
 
     with monitor_errors():
@@ -136,7 +136,7 @@ def analyze_cmd(
     if name:
         from .monitor.history import record_run
 
-        summary["run_id"] = record_run(name, result, output_dir=out, db=history_db())
+        summary["run_id"] = record_run(name, result, output_dir=out)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:

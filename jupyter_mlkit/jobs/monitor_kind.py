@@ -149,26 +149,6 @@ def _validate_analyze(params: dict[str, Any], root: Path) -> dict[str, Any]:
     }
 
 
-def history_db(path: Any = None) -> Any:
-    """The database (``path``, a Database, or the default) with the monitor's history table.
-
-    A process that opened the database before importing the monitor's history module (the
-    worker, the server) has no ``monitor_runs`` table yet; ``upgrade`` creates it (idempotent).
-    """
-    from ..db import open_db
-    from ..monitor import history  # noqa: F401 - declares the table on Base
-
-    db = path if hasattr(path, "upgrade") else open_db(path)
-    key = str(db.path)
-    if _UPGRADED.get(key) is not db:  # the object is kept, so a new one is always upgraded
-        db.upgrade()
-        _UPGRADED[key] = db
-    return db
-
-
-_UPGRADED: dict[str, Any] = {}
-
-
 # -- running ---------------------------------------------------------------------------------
 def drift_summary(result: Any) -> dict[str, Any]:
     """A compact JSON view of a MonitoringResult: status, violations and per-feature drift."""
@@ -252,8 +232,7 @@ def _run_analyze(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     write_artifact(ctx, FEATURE_PLOTS, feature_specs(base, result))
     summary = drift_summary(result)
     output_dir = params.get("out") or str(ctx.artifacts_dir)
-    db = history_db(ctx.db_path)
-    summary["run_id"] = record_run(params["name"], result, output_dir=output_dir, db=db)
+    summary["run_id"] = record_run(params["name"], result, output_dir=output_dir, db=ctx.db_path)
     summary["name"] = params["name"]
     summary["output_dir"] = output_dir
     ctx.progress(

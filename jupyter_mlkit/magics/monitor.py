@@ -110,7 +110,7 @@ class MonitorMagics(Magics):
     def _drift(self, line: str):
         from IPython.display import display
 
-        from ..jobs.monitor_kind import clean_json, history_db
+        from ..jobs.monitor_kind import clean_json
         from ..monitor import Baseline, analyze, suggest_baseline
         from ..monitor.plots import drift_spec, feature_specs
         from ..widgets.drift_view import DriftView, vegalite_bundle
@@ -136,7 +136,7 @@ class MonitorMagics(Magics):
         if args.name:
             from ..monitor.history import record_run
 
-            record_run(args.name, result, output_dir=args.out, db=history_db())
+            record_run(args.name, result, output_dir=args.out)
         view = DriftView(result)
         display(view)
         if args.plots > 0 and result.drift:

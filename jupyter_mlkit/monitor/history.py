@@ -27,9 +27,25 @@ class MonitorRun(Base):
     output_dir: Mapped[str | None] = mapped_column(String(1000), nullable=True)
 
 
+def history_db(db: Any = None) -> Any:
+    """The database (a path, a Database, or the default) with this module's table in it.
+
+    A process that opened the database before importing this module (the job worker, the server)
+    has no ``monitor_runs`` table yet; ``upgrade`` creates it (idempotent), once per Database.
+    """
+    database = db if hasattr(db, "upgrade") else open_db(db)
+    if _UPGRADED.get(str(database.path)) is not database:
+        database.upgrade()
+        _UPGRADED[str(database.path)] = database
+    return database
+
+
+_UPGRADED: dict[str, Any] = {}
+
+
 def record_run(name: str, result: Any, *, output_dir: str | None = None, db: Any = None) -> int:
-    """Store one result's summary; returns the run id."""
-    database = db or open_db()
+    """Store one result's summary; returns the run id. ``db``: a path, a Database or None."""
+    database = history_db(db)
     metrics = {
         "drift": {k: v["distance"] for k, v in result.drift.items()},
         "custom": dict(getattr(result, "custom_metrics", {}) or {}),
@@ -52,7 +68,7 @@ def record_run(name: str, result: Any, *, output_dir: str | None = None, db: Any
 
 def runs(name: str, *, limit: int = 100, db: Any = None) -> list[dict[str, Any]]:
     """Newest first, as plain dicts."""
-    database = db or open_db()
+    database = history_db(db)
     with database.session() as s:
         rows = s.scalars(
             select(MonitorRun)

@@ -65,14 +65,14 @@ class HistoryHandler(MlkitHandler):
         await self.respond(self._history, name, limit)
 
     def _history(self, name: str, limit: int) -> dict[str, Any]:
-        from ..jobs.monitor_kind import clean_json, history_db
+        from ..jobs.monitor_kind import clean_json
         from ..monitor.history import runs
 
         if not name:
             raise BadParameters("query argument 'name' is required", details={"field": "name"})
         if not 1 <= limit <= MAX_HISTORY_RUNS:
             raise BadParameters(f"limit must be 1..{MAX_HISTORY_RUNS}", details={"field": "limit"})
-        found = runs(name, limit=limit, db=history_db(self.settings["mlkit_db"]))
+        found = runs(name, limit=limit, db=self.settings["mlkit_db"])
         return clean_json({"name": name, "runs": list(reversed(found))})  # oldest first
 
 
