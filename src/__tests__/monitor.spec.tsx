@@ -310,7 +310,8 @@ describe('MonitorSection', () => {
   it('analyzes at once against an existing baseline folder', async () => {
     const { onStart } = setup();
     onStart.mockResolvedValueOnce(analyzeJob());
-    fireEvent.change(screen.getByRole('combobox'), {
+    // the first select is the baseline mode (the second, model quality's problem type)
+    fireEvent.change(screen.getAllByRole('combobox')[0], {
       target: { value: 'folder' }
     });
     fireEvent.change(screen.getByPlaceholderText('monitor/baseline'), {

@@ -9,6 +9,8 @@ import {
 } from '../monitorApi';
 import { hasResult, JobNotReady, RunPicker } from './JobOutcome';
 import { DriftChart } from './DriftChart';
+import { FeatureDistributions } from './DistributionChart';
+import { ModelQuality } from './ModelQuality';
 
 export type BaselineMode = 'data' | 'folder';
 
@@ -18,8 +20,24 @@ export function baselineFolder(name: string): string {
   return `monitor/${safe}/baseline`;
 }
 
-/** Violations and drift of a monitor-analyze job (or its progress / error). */
-export function MonitorResults({ job }: { job: IJob }): JSX.Element {
+/** The feature with the largest drift distance (the one worth looking at first). */
+export function mostDrifted(result: IDriftSummary): string | undefined {
+  const measured = result.drift.filter(d => d.distance !== null);
+  measured.sort((a, b) => (b.distance as number) - (a.distance as number));
+  return measured[0]?.feature;
+}
+
+/**
+ * Violations and drift of a monitor-analyze job (or its progress / error); with a client, also
+ * the baseline vs current distribution of each feature.
+ */
+export function MonitorResults({
+  job,
+  client
+}: {
+  job: IJob;
+  client?: MonitorClient;
+}): JSX.Element {
   if (!hasResult(job)) {
     return <JobNotReady job={job} className="jp-mlkit-mon-pending" />;
   }
@@ -31,6 +49,13 @@ export function MonitorResults({ job }: { job: IJob }): JSX.Element {
         {result.violation_count} violations ({result.rows} rows)
       </div>
       <DriftChart drift={result.drift} />
+      {client && (
+        <FeatureDistributions
+          client={client}
+          jobId={job.id}
+          initial={mostDrifted(result)}
+        />
+      )}
       {result.violations.length > 0 ? (
         <table className="jp-mlkit-table jp-mlkit-mon-violations">
           <thead>
@@ -112,7 +137,10 @@ interface IPending {
   analyze: IMonitorAnalyzeParams;
 }
 
-/** The Monitor controls: baseline and current data, Run, violations, drift chart, history. */
+/**
+ * The Monitor controls: baseline and current data, Run, violations, drift chart, history;
+ * then model quality (predictions against labels).
+ */
 export function MonitorSection(props: IMonitorSectionProps): JSX.Element {
   const { client, jobs, onStart } = props;
   const [mode, setMode] = React.useState<BaselineMode>('data');
@@ -282,12 +310,14 @@ export function MonitorSection(props: IMonitorSectionProps): JSX.Element {
             onSelect={setSelectedId}
             label="Monitor run"
           />
-          <MonitorResults job={selected} />
+          <MonitorResults job={selected} client={client} />
           {history && history.name === runName && (
             <MonitorHistory history={history} />
           )}
         </div>
       )}
+      <h4>Model quality</h4>
+      <ModelQuality jobs={jobs} onStart={onStart} />
     </div>
   );
 }
