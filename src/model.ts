@@ -131,6 +131,21 @@ export class MlkitModel {
     await this._poll.refresh();
   }
 
+  /** Run a finished job again (a new job with the same kind and parameters). */
+  async rerunJob(id: string): Promise<IJob> {
+    const job = await this.client.rerunJob(id);
+    this._jobs = [job, ...this._jobs.filter(j => j.id !== job.id)];
+    this._total += 1;
+    this._adjustFrequency();
+    this._changed.emit();
+    return job;
+  }
+
+  /** The last lines of a job's log. */
+  async jobLog(id: string, lines = 200): Promise<string> {
+    return (await this.client.jobLog(id, lines)).log;
+  }
+
   async deleteJob(id: string): Promise<void> {
     await this.client.deleteJob(id);
     this._jobs = this._jobs.filter(j => j.id !== id);

@@ -165,6 +165,12 @@ function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
           total={model.total}
           onCancel={id => act(() => model.cancelJob(id))}
           onDelete={id => act(() => model.deleteJob(id))}
+          onRerun={id =>
+            act(async () => {
+              await model.rerunJob(id);
+            })
+          }
+          loadLog={id => model.jobLog(id)}
         />
       </section>
     </div>

@@ -63,14 +63,58 @@ function describe(job: IJob): string {
   return job.kind;
 }
 
+/** The tail of a job's log, fetched when asked for (and again on Refresh). */
+export function JobLog({
+  jobId,
+  load
+}: {
+  jobId: string;
+  load: (id: string) => Promise<string>;
+}): JSX.Element {
+  const [text, setText] = React.useState<string | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  const refresh = React.useCallback(() => {
+    setError(null);
+    load(jobId)
+      .then(setText)
+      .catch(err => setError((err as Error).message));
+  }, [jobId, load]);
+  React.useEffect(refresh, [refresh]);
+  return (
+    <div className="jp-mlkit-job-log">
+      <button className="jp-mlkit-link" onClick={refresh}>
+        Refresh log
+      </button>
+      {error ? (
+        <div className="jp-mlkit-job-error">{error}</div>
+      ) : (
+        <pre aria-label="Job log">
+          {text === null ? 'loading…' : text || '(the log is empty)'}
+        </pre>
+      )}
+    </div>
+  );
+}
+
 export interface IJobRowProps {
   job: IJob;
   onCancel: (id: string) => void;
   onDelete: (id: string) => void;
+  /** Run a finished job again with the same parameters. */
+  onRerun?: (id: string) => void;
+  /** The tail of a job's log. */
+  loadLog?: (id: string) => Promise<string>;
 }
 
-export function JobRow({ job, onCancel, onDelete }: IJobRowProps): JSX.Element {
+export function JobRow({
+  job,
+  onCancel,
+  onDelete,
+  onRerun,
+  loadLog
+}: IJobRowProps): JSX.Element {
   const [open, setOpen] = React.useState(false);
+  const [showLog, setShowLog] = React.useState(false);
   const active = !FINAL_STATES.includes(job.state);
   const percent = Math.round(job.progress * 100);
   return (
@@ -112,12 +156,35 @@ export function JobRow({ job, onCancel, onDelete }: IJobRowProps): JSX.Element {
             Cancel
           </button>
         ) : (
-          <button className="jp-mlkit-button" onClick={() => onDelete(job.id)}>
-            Delete
+          <>
+            {onRerun && (
+              <button
+                className="jp-mlkit-button"
+                onClick={() => onRerun(job.id)}
+              >
+                Rerun
+              </button>
+            )}
+            <button
+              className="jp-mlkit-button"
+              onClick={() => onDelete(job.id)}
+            >
+              Delete
+            </button>
+          </>
+        )}
+        {loadLog && (
+          <button
+            className="jp-mlkit-button"
+            aria-expanded={showLog}
+            onClick={() => setShowLog(!showLog)}
+          >
+            Log
           </button>
         )}
       </div>
       {(open || job.state === 'failed') && <JobResult job={job} />}
+      {showLog && loadLog && <JobLog jobId={job.id} load={loadLog} />}
     </li>
   );
 }
@@ -127,6 +194,8 @@ export interface IJobsSectionProps {
   total: number;
   onCancel: (id: string) => void;
   onDelete: (id: string) => void;
+  onRerun?: (id: string) => void;
+  loadLog?: (id: string) => Promise<string>;
 }
 
 export function JobsSection(props: IJobsSectionProps): JSX.Element {
@@ -141,6 +210,8 @@ export function JobsSection(props: IJobsSectionProps): JSX.Element {
           job={job}
           onCancel={props.onCancel}
           onDelete={props.onDelete}
+          onRerun={props.onRerun}
+          loadLog={props.loadLog}
         />
       ))}
       {props.total > props.jobs.length && (
