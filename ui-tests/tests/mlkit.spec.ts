@@ -3,18 +3,31 @@ import { expect, test } from '@jupyterlab/galata';
 const CSV = 'region,qty,price\nnorth,3,1.5\nsouth,,2.0\nnorth,7,\n';
 
 test.describe('ML Kit panel', () => {
-  test('activates once and shows every capability section', async ({ page }) => {
+  test('activates once and shows every capability section', async ({
+    page
+  }) => {
     await page.getByRole('tab', { name: 'ML Kit' }).click();
     const panel = page.locator('#jp-mlkit-panel');
     await expect(panel.getByRole('heading', { name: 'ML Kit' })).toBeVisible();
-    for (const title of ['Compile', 'Spot training', 'Lifecycle', 'Data quality', 'Monitor']) {
+    for (const title of [
+      'Compile',
+      'Spot training',
+      'Lifecycle',
+      'Data quality',
+      'Monitor'
+    ]) {
       await expect(panel.locator('summary', { hasText: title })).toBeVisible();
     }
     await expect(panel.getByRole('alert')).toHaveCount(0);
-    await expect(panel.locator('.jp-mlkit-version')).toHaveText(/^v\d+\.\d+\.\d+/);
+    await expect(panel.locator('.jp-mlkit-version')).toHaveText(
+      /^v\d+\.\d+\.\d+/
+    );
   });
 
-  test('runs a profile job from the panel and shows its result', async ({ page, tmpPath }) => {
+  test('runs a profile job from the panel and shows its result', async ({
+    page,
+    tmpPath
+  }) => {
     await page.contents.uploadContent(CSV, 'text', `${tmpPath}/sales.csv`);
     await page.getByRole('tab', { name: 'ML Kit' }).click();
     const panel = page.locator('#jp-mlkit-panel');
@@ -24,10 +37,26 @@ test.describe('ML Kit panel', () => {
     await expect(job.locator('.jp-mlkit-job-state')).toHaveText('completed', {
       timeout: 60000
     });
-    await expect(job.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+    await expect(job.getByRole('progressbar')).toHaveAttribute(
+      'aria-valuenow',
+      '100'
+    );
     await job.getByRole('button', { name: /profile sales\.csv/ }).click();
-    await expect(job.locator('.jp-mlkit-result-summary')).toHaveText('3 rows, 3 columns');
+    await expect(job.locator('.jp-mlkit-result-summary')).toHaveText(
+      '3 rows, 3 columns'
+    );
     await expect(job.locator('table')).toContainText('qty');
+    // Its log, then a rerun that completes too.
+    await job.getByRole('button', { name: 'Log' }).click();
+    await expect(job.getByLabel('Job log')).toContainText('(profile) started');
+    await expect(job.getByLabel('Job log')).toContainText('completed');
+    const firstId = await job.getAttribute('data-job-id');
+    await job.getByRole('button', { name: 'Rerun' }).click();
+    const rerun = panel.locator('.jp-mlkit-job').first();
+    await expect(rerun).not.toHaveAttribute('data-job-id', firstId ?? '');
+    await expect(rerun.locator('.jp-mlkit-job-state')).toHaveText('completed', {
+      timeout: 60000
+    });
     // The README's screenshot of the panel comes from here.
     await page.screenshot({ path: 'test-results/panel.png' });
   });
