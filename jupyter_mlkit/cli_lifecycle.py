@@ -247,3 +247,10 @@ def import_(name: str, as_name: str | None) -> None:
         cfg = LifecycleConfig(as_name, cfg.on_create, cfg.on_start, cfg.description)
     stored = _store().save(cfg, description=f"imported from SageMaker {name}")
     click.echo(f"imported {name} as {stored.name} version {stored.version}")
+
+
+# Studio configurations and notebook instances live in their own module (this one stays short).
+from .cli_lifecycle_sagemaker import instances, studio  # noqa: E402 - after the group exists
+
+lifecycle.add_command(studio)
+lifecycle.add_command(instances)

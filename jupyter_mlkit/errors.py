@@ -82,12 +82,15 @@ def lifecycle_errors() -> Iterator[None]:
     """Turn :mod:`jupyter_mlkit.lifecycle` errors into MlkitErrors for every front door."""
     from .aws import AwsUnavailable
     from .lifecycle import LifecycleConfigError, LifecycleNotFound
+    from .lifecycle.instances import InstanceInputError, InstanceNotFound
     from .lifecycle.sagemaker import SageMakerError
 
     try:
         yield
-    except LifecycleNotFound as exc:
+    except (LifecycleNotFound, InstanceNotFound) as exc:
         raise NotFound(str(exc)) from exc
+    except InstanceInputError as exc:
+        raise BadParameters(f"{exc.field}: {exc}", details={"field": exc.field}) from exc
     except LifecycleConfigError as exc:
         raise InvalidConfig(
             str(exc), details={"problems": [p.to_dict() for p in exc.problems]}

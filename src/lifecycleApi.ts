@@ -108,6 +108,53 @@ export interface IScripts {
   description?: string;
 }
 
+/** SageMaker notebook instances (`lifecycle/notebook-instances`). */
+export type InstanceStatus =
+  | 'Pending'
+  | 'InService'
+  | 'Stopping'
+  | 'Stopped'
+  | 'Failed'
+  | 'Deleting'
+  | 'Updating';
+
+export interface IInstanceSchedule {
+  text: string;
+  days: string[];
+  start: string;
+  stop: string;
+  tz: string;
+}
+
+export interface INotebookInstance {
+  name: string;
+  arn: string;
+  status: InstanceStatus | null;
+  instance_type: string | null;
+  volume_size_gb: number | null;
+  lifecycle_config: string | null;
+  url: string | null;
+  failure_reason: string | null;
+  created_at: string | null;
+  last_modified_at: string | null;
+  schedule: IInstanceSchedule | null;
+  scheduled_action: 'start' | 'stop' | null;
+}
+
+export interface IInstanceList {
+  instances: INotebookInstance[];
+  orphan_schedules: { instance: string; schedule: IInstanceSchedule }[];
+  default_role: boolean;
+}
+
+export interface INewInstance {
+  name: string;
+  instance_type: string;
+  volume_size_gb: number;
+  lifecycle_config?: string | null;
+  role_arn?: string;
+}
+
 const json = (method: string, body?: unknown): RequestInit => ({
   method,
   body: body === undefined ? undefined : JSON.stringify(body)
@@ -203,5 +250,49 @@ export class LifecycleClient {
 
   postpone(seconds: number): Promise<IIdleState> {
     return this.req('idle/postpone', json('POST', { seconds }));
+  }
+
+  listInstances(): Promise<IInstanceList> {
+    return this.req('notebook-instances');
+  }
+
+  createInstance(body: INewInstance): Promise<{
+    instance: INotebookInstance;
+    published: { action: string; arn: string } | null;
+  }> {
+    return this.req('notebook-instances', json('POST', body));
+  }
+
+  startInstance(name: string): Promise<INotebookInstance> {
+    return this.req(
+      `notebook-instances/${encodeURIComponent(name)}/start`,
+      json('POST', {})
+    );
+  }
+
+  stopInstance(name: string): Promise<INotebookInstance> {
+    return this.req(
+      `notebook-instances/${encodeURIComponent(name)}/stop`,
+      json('POST', {})
+    );
+  }
+
+  async deleteInstance(name: string): Promise<void> {
+    await this.req(`notebook-instances/${encodeURIComponent(name)}`, {
+      method: 'DELETE'
+    });
+  }
+
+  setSchedule(name: string, schedule: string): Promise<INotebookInstance> {
+    return this.req(
+      `notebook-instances/${encodeURIComponent(name)}/schedule`,
+      json('PUT', { schedule })
+    );
+  }
+
+  async deleteSchedule(name: string): Promise<void> {
+    await this.req(`notebook-instances/${encodeURIComponent(name)}/schedule`, {
+      method: 'DELETE'
+    });
   }
 }

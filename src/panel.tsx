@@ -3,7 +3,8 @@ import * as React from 'react';
 
 import { CapabilitySection } from './components/CapabilitySection';
 import { JobsSection } from './components/JobsSection';
-import { LifecycleSection } from './components/LifecycleSection';
+import { LifecycleBanner } from './components/LifecycleBanner';
+import { IShowRun, LifecycleSection } from './components/LifecycleSection';
 import { LifecycleClient } from './lifecycleApi';
 import { ProfileForm } from './components/ProfileForm';
 import { QualitySection } from './components/QualitySection';
@@ -45,7 +46,7 @@ export const CAPABILITY_SECTIONS = [
   }
 ];
 
-function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
+export function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
   const [, setTick] = React.useState(0);
   React.useEffect(() => {
     const onChange = () => setTick(t => t + 1);
@@ -60,6 +61,7 @@ function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
       ? health.status
       : undefined;
   const [actionError, setActionError] = React.useState<string | null>(null);
+  const [showRun, setShowRun] = React.useState<IShowRun | null>(null);
   const lifecycleClient = React.useMemo(
     () => new LifecycleClient(model.client.settings),
     [model]
@@ -97,6 +99,14 @@ function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
           {health.message}
         </div>
       )}
+      {status && (
+        <LifecycleBanner
+          client={lifecycleClient}
+          onShowLog={run =>
+            setShowRun(prev => ({ id: run.id, seq: (prev?.seq ?? 0) + 1 }))
+          }
+        />
+      )}
       {CAPABILITY_SECTIONS.map(section =>
         section.name === 'lifecycle' ? (
           <LifecycleSection
@@ -105,6 +115,7 @@ function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
             title={section.title}
             blurb={section.blurb}
             capability={status?.capabilities[section.name]}
+            showRun={showRun}
           />
         ) : (
           <CapabilitySection

@@ -42,7 +42,9 @@ def _client(client: Any | None) -> Any:
 
 
 def _call(client: Any, operation: str, **kwargs) -> dict:
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    from ..aws import AwsUnavailable
 
     try:
         return getattr(client, operation)(**kwargs)
@@ -51,6 +53,13 @@ def _call(client: Any, operation: str, **kwargs) -> dict:
         raise SageMakerError(
             operation, err.get("Code", "Unknown"), err.get("Message", str(exc))
         ) from exc
+    except NoCredentialsError as exc:
+        raise AwsUnavailable(
+            "no AWS credentials found (environment, ~/.aws or instance role): "
+            f"SageMaker {operation} was not called"
+        ) from exc
+    except BotoCoreError as exc:  # unreachable endpoint, bad parameter, no region...
+        raise SageMakerError(operation, type(exc).__name__, str(exc)) from exc
 
 
 def _missing(exc: SageMakerError) -> bool:

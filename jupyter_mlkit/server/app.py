@@ -16,6 +16,7 @@ from . import (
     compile_handlers,
     jobs_handlers,
     lifecycle_handlers,
+    lifecycle_instance_handlers,
     monitor_handlers,
     quality_handlers,
     spot_handlers,
@@ -65,6 +66,17 @@ class MlkitApp(ExtensionApp):
         True, config=True, help="An open notebook tab alone does not keep the server up."
     )
     idle_poll_s = Float(5.0, config=True, help="How often idleness is checked.")
+    sagemaker_role_arn = Unicode(
+        "",
+        config=True,
+        help="IAM role for SageMaker notebook instances created from the panel or REST when the "
+        "request names none (else $MLKIT_SAGEMAKER_ROLE_ARN).",
+    )
+    instance_schedule_interval_s = Float(
+        300.0,
+        config=True,
+        help="How often stored notebook-instance start/stop schedules are applied (0 = never).",
+    )
 
     @default("server_name")
     def _default_server_name(self) -> str:
@@ -73,6 +85,7 @@ class MlkitApp(ExtensionApp):
         return default_server_name()
 
     handlers = status_handlers.HANDLERS + jobs_handlers.HANDLERS + lifecycle_handlers.HANDLERS
+    handlers = handlers + lifecycle_instance_handlers.HANDLERS
     handlers = handlers + quality_handlers.HANDLERS
     handlers = handlers + monitor_handlers.HANDLERS
     handlers = handlers + compile_handlers.HANDLERS
@@ -123,6 +136,16 @@ class MlkitApp(ExtensionApp):
                     self.idle_poll_s * 1000,
                 )
             )
+            if self.instance_schedule_interval_s > 0:
+                service = self.settings["mlkit_lifecycle"]
+                self._loops.append(
+                    PeriodicCallback(
+                        lambda: self._off_loop(
+                            "instance-schedules", service.apply_instance_schedules_quietly
+                        ),
+                        self.instance_schedule_interval_s * 1000,
+                    )
+                )
         for loop in self._loops:
             loop.start()
 
@@ -165,6 +188,8 @@ class MlkitApp(ExtensionApp):
                 },
                 log=self.log,
                 publish=self._publish_lifecycle_status,
+                sagemaker_role_arn=self.sagemaker_role_arn or None,
+                instance_schedule_interval_s=self.instance_schedule_interval_s,
             )
             self.settings["mlkit_lifecycle"] = service
             service.start()

@@ -44,6 +44,8 @@ class LifecycleService:
         metadata_path: str | Path = METADATA_PATH,
         log=None,
         publish=None,
+        sagemaker_role_arn: str | None = None,
+        instance_schedule_interval_s: float = 0.0,
     ):
         self.store, self.env_info, self.timeout_s = store, env_info, timeout_s
         self.server = env_info.server_name
@@ -62,6 +64,10 @@ class LifecycleService:
         self._running: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self.status: dict[str, Any] = {}
+        # SageMaker notebook instances: the default role for new ones, and the schedule loop.
+        self.sagemaker_role_arn = sagemaker_role_arn or None
+        self.instance_schedule_interval_s = instance_schedule_interval_s
+        self.last_schedule_apply: dict[str, Any] | None = None
 
     # -- start-up ------------------------------------------------------------------------------
     def start(self) -> None:
@@ -189,6 +195,43 @@ class LifecycleService:
         if run is None:  # pragma: no cover - run_hook records before it starts the script
             raise Conflict("the run did not start; see the Jupyter server log")
         return run.to_dict()
+
+    # -- notebook-instance schedules ---------------------------------------------------------------
+    def apply_instance_schedules(self, at: datetime | None = None, *, dry_run: bool = False):
+        """Apply every stored schedule at ``at`` (now by default); kept for ``instance-schedules``.
+
+        Raises for the REST call; the periodic loop uses :meth:`apply_instance_schedules_quietly`.
+        """
+        from ..lifecycle.instances import apply_stored_schedules
+
+        out = apply_stored_schedules(self.store, at, dry_run=dry_run)
+        if not dry_run:
+            self.last_schedule_apply = {**out, "error": None}
+            for row in out["results"]:
+                if row["done"] and self.log is not None:
+                    self.log.info(
+                        "jupyter_mlkit: schedule: %s notebook instance %s",
+                        row["action"],
+                        row["instance"],
+                    )
+        return out
+
+    def apply_instance_schedules_quietly(self) -> None:
+        """The periodic loop: a failure (no credentials, AWS down) is logged once per change and
+        shown in ``instance-schedules``, never raised."""
+        try:
+            self.apply_instance_schedules()
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            previous = (self.last_schedule_apply or {}).get("error")
+            self.last_schedule_apply = {
+                "at": datetime.now(timezone.utc).isoformat(),
+                "dry_run": False,
+                "results": [],
+                "error": error,
+            }
+            if error != previous and self.log is not None:
+                self.log.warning("jupyter_mlkit: notebook-instance schedules: %s", error)
 
     # -- status ----------------------------------------------------------------------------------
     def refresh(self) -> dict:

@@ -11,6 +11,13 @@ import {
   LifecycleClient
 } from '../lifecycleApi';
 import { EMPTY_EDITOR, IEditorValue, LifecycleEditor } from './LifecycleEditor';
+import { NotebookInstances } from './NotebookInstances';
+
+/** A request to show one run's log (from the panel's banner); `seq` makes a repeat count. */
+export interface IShowRun {
+  id: number;
+  seq: number;
+}
 
 /** How often the section refreshes while it is open (runs and the idle timer). */
 export const LIFECYCLE_REFRESH_MS = 5000;
@@ -66,6 +73,7 @@ function IdleTimer(props: {
 function RunHistory(props: {
   client: LifecycleClient;
   runs: IRun[];
+  focus?: IShowRun | null;
 }): JSX.Element {
   const [shown, setShown] = React.useState<number | null>(null);
   const [log, setLog] = React.useState('');
@@ -74,6 +82,9 @@ function RunHistory(props: {
       setShown(null);
       return;
     }
+    await show(id);
+  };
+  const show = async (id: number) => {
     setShown(id);
     setLog('');
     let text = '';
@@ -88,13 +99,27 @@ function RunHistory(props: {
     }
     setLog(text);
   };
+  const focus = props.focus;
+  React.useEffect(() => {
+    if (focus) {
+      void show(focus.id).catch(err => setLog((err as Error).message));
+    }
+  }, [focus?.seq]);
+  const focused = React.useRef<HTMLLIElement>(null);
+  React.useEffect(() => {
+    focused.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [shown, props.runs.length]);
   if (props.runs.length === 0) {
     return <p className="jp-mlkit-blurb">No runs yet.</p>;
   }
   return (
     <ul className="jp-mlkit-lc-runs" aria-label="Run history">
       {props.runs.map(r => (
-        <li key={r.id} className={`jp-mlkit-lc-run jp-mod-${r.status}`}>
+        <li
+          key={r.id}
+          className={`jp-mlkit-lc-run jp-mod-${r.status}`}
+          ref={shown === r.id ? focused : undefined}
+        >
           <button className="jp-mlkit-link" onClick={() => void open(r.id)}>
             {r.config_name} {hookLabel(r.hook)}
           </button>{' '}
@@ -124,9 +149,16 @@ export function LifecycleSection(props: {
   blurb: string;
   capability?: ICapability;
   initiallyOpen?: boolean;
+  /** Open the section and this run's log (the panel's failed-script banner sets it). */
+  showRun?: IShowRun | null;
 }): JSX.Element {
   const { client } = props;
   const [open, setOpen] = React.useState(props.initiallyOpen ?? false);
+  React.useEffect(() => {
+    if (props.showRun) {
+      setOpen(true);
+    }
+  }, [props.showRun?.seq]);
   const [configs, setConfigs] = React.useState<IConfigList | null>(null);
   const [status, setStatus] = React.useState<ILifecycleStatus | null>(null);
   const [runs, setRuns] = React.useState<IRun[]>([]);
@@ -352,7 +384,11 @@ export function LifecycleSection(props: {
         </button>
       )}
       <h4>Runs</h4>
-      <RunHistory client={client} runs={runs} />
+      <RunHistory client={client} runs={runs} focus={props.showRun} />
+      <NotebookInstances
+        client={client}
+        configs={(configs?.configs ?? []).map(c => c.name)}
+      />
     </details>
   );
 }
