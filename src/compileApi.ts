@@ -2,9 +2,13 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { IJob, requestAPI } from './api';
 
-/** Parameters of a compile-bench job. */
+/** Parameters of a compile-bench job: a zoo `model` or a training `script`. */
 export interface ICompileBenchParams {
-  model: string;
+  model?: string;
+  /** A training script inside the server root (instead of `model`). */
+  script?: string;
+  /** The script's command-line arguments. */
+  args?: string[];
   framework?: 'torch' | 'keras';
   size?: 'tiny' | 'small' | 'default';
   objective?: 'speed' | 'memory' | 'balanced';
@@ -43,7 +47,13 @@ export interface ICompileBenchResult {
   break_even_steps: number | null;
   choose_s: number;
   wall_s: number;
+  /** Seconds the search spent in trials of compiling candidates. */
+  compile_total_s?: number;
   candidates: ICompileCandidate[];
+  /** A script's path (for a script, `model` is the model's variable name). */
+  script?: string;
+  /** A script's every optimized model (the first is this row). */
+  models?: ICompileBenchResult[];
 }
 
 /** The zoo's models per framework, its sizes and the objectives. */

@@ -55,7 +55,9 @@ def test_bench_prints_the_table_and_the_choice_and_writes_json(tmp_path):
 @pytest.mark.parametrize(
     "args, words",
     [
-        (["--script", "train.py"], "--script is not supported yet"),
+        (["--script", "train.py"], "script train.py does not exist"),
+        (["--script", "x.py", "--model", "mlp"], "--model NAME or --script FILE, not both"),
+        (["--model", "mlp", "extra"], "script arguments need --script"),
         ([], "give --model NAME"),
         (["--model", "vgg"], "'model' must be one of bert"),
         (["--model", "mlp", "--objective", "fast"], "'objective' must be one of speed"),
@@ -107,3 +109,53 @@ def test_text_of_a_keras_row_says_memory_was_not_measured():
         "peak memory: not measured (Keras on CPU)",
         "compile: 2.50 s; break-even after 8 steps; chose in 12.3 s",
     ]
+
+
+TRAIN = """
+import sys
+import torch
+
+net = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+x, y = torch.randn(16, 8), torch.randint(0, 3, (16,))
+for _ in range(int(sys.argv[1])):
+    opt.zero_grad()
+    torch.nn.functional.cross_entropy(net(x), y).backward()
+    opt.step()
+print("trained", sys.argv[1], "steps")
+"""
+
+
+def test_bench_script_optimizes_the_scripts_model_and_writes_json(tmp_path):
+    (tmp_path / "train.py").write_text(TRAIN)
+    res = mlkit(
+        "bench", "--script", "train.py", "--budget", "30", "--candidates", "optimizer:foreach",
+        "--json", "out.json", "--", "3",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert "trained 3 steps" in res.stdout  # the script ran to its end with its own argv
+    assert "optimizing net (torch) ..." in res.stderr
+    out = json.loads((tmp_path / "out.json").read_text())
+    assert out["script"] == "train.py" and out["size"] == "script"
+    assert out["model"] == "net" and [m["model"] for m in out["models"]] == ["net"]
+    assert [c["name"] for c in out["candidates"]] == ["eager", "optimizer:foreach"]
+    assert "model net (torch) in train.py:" in res.stdout
+    assert f"chosen: {out['strategy']} - {out['reason']}" in res.stdout
+
+
+@pytest.mark.parametrize(
+    "source, code, words",
+    [
+        ("import torch\nif True\n    pass\n", 2, "bad.py:2: syntax error"),
+        ("import torch\n\ndef f():\n    1 / 0\n\nf()\n", 1, 'bad.py", line 4, in f'),
+        ("import torch\nprint('no training here')\n", 1, "no model was optimized"),
+    ],
+    ids=["syntax-error", "raises", "trains-nothing"],
+)
+def test_bad_scripts_are_a_clear_message_and_a_nonzero_exit(tmp_path, source, code, words):
+    (tmp_path / "bad.py").write_text(source)
+    res = mlkit("bench", "--script", "bad.py", "--budget", "10", cwd=tmp_path)
+    assert res.returncode == code, res.stderr
+    assert words in res.stderr
+    assert "jupyter_mlkit" not in res.stderr and "click" not in res.stderr

@@ -43,6 +43,47 @@ def bench_zoo(
     return row(name, framework, size, objective, res.report, time.perf_counter() - t)
 
 
+def script_result(
+    path: Any,
+    display: str,
+    *,
+    objective: str = "speed",
+    budget_s: float = 120.0,
+    candidates: list[Any] | None = None,
+    argv: Any = (),
+    progress: Callable[[dict], None] | None = None,
+) -> dict[str, Any]:
+    """Run a training script with its models armed (`script.bench_script`); the result is the
+    first model's row (the zoo row's shape, `size` "script") plus `script` and `models`, every
+    model's row. A ScriptError carries the rows of models optimized before the script failed
+    in `exc.rows`."""
+    from .script import ScriptError, bench_script
+
+    def rows(reports: list[CompileReport]) -> list[dict[str, Any]]:
+        return [
+            {
+                **row(r.model or "model", r.framework, "script", objective, r, r.elapsed_s),
+                "script": display,
+            }
+            for r in reports
+        ]
+
+    try:
+        reports = bench_script(
+            path,
+            objective=objective,
+            budget_s=budget_s,
+            candidates=candidates,
+            argv=tuple(argv),
+            progress=progress,
+        )
+    except ScriptError as exc:
+        exc.rows = rows(exc.reports)  # type: ignore[attr-defined]
+        raise
+    out = rows(reports)
+    return {**out[0], "models": out}
+
+
 def _torch_threads() -> int | None:
     try:
         import torch
@@ -70,6 +111,7 @@ def row(
         "peak_mem_mb": c.peak_mem_bytes and round(c.peak_mem_bytes / 2**20, 2),
         "memory_saving": c.memory_saving and round(c.memory_saving, 3),
         "compile_s": round(c.compile_s, 2),
+        "compile_total_s": round(c.compile_total_s, 2),
         "break_even_steps": c.break_even_steps,
         "choose_s": round(c.elapsed_s, 1),
         "wall_s": round(wall_s, 1),

@@ -40,9 +40,12 @@ def _user_frames(stack: Any) -> list[str]:
     return frames
 
 
-def explain_torch(model: Any, args: tuple, kwargs: dict) -> tuple[int, list[GraphBreak]]:
+def explain_torch(
+    model: Any, args: tuple, kwargs: dict, *, with_nodes: bool = False
+) -> tuple[Any, ...]:
     """Run torch._dynamo.explain on a copy's forward: (graph count, graph breaks with the user
-    source lines). Note: explain() resets Dynamo's caches, so it runs before any compile trial."""
+    source lines[, number of FX nodes in the graphs, which predicts the compile cost]).
+    Note: explain() resets Dynamo's caches, so it runs before any compile trial."""
     import torch
 
     from ._torch_candidates import strip
@@ -55,6 +58,9 @@ def explain_torch(model: Any, args: tuple, kwargs: dict) -> tuple[int, list[Grap
         GraphBreak(str(r.reason).strip().splitlines()[0][:300], _user_frames(r.user_stack))
         for r in out.break_reasons
     ]
+    if with_nodes:
+        nodes = sum(len(g.graph.nodes) for g in out.graphs)
+        return out.graph_count, breaks, nodes
     return out.graph_count, breaks
 
 

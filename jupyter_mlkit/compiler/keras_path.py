@@ -15,13 +15,15 @@ from collections.abc import Callable
 from typing import Any
 
 from ._choose import choose, outcome_fields
+from ._keras_memory import (
+    allocator_peak_step,
+    cpu_allocator_stats,
+    memory_method,
+    resident_bytes,
+    rss_peak_step,
+)
 from .candidate import Candidate
 from .report import CandidateResult, CompileReport, Optimized
-
-MEMORY_METHOD = (
-    "GPU: tf.config.experimental.get_memory_info peak over one step; CPU: not measured "
-    "(TensorFlow exposes no per-step CPU allocator peak), reported as None"
-)
 
 
 def _tf():
@@ -170,7 +172,18 @@ def run_trial(
         res.step_s = statistics.median(steady)
         warm = max(0.0, sum(times) - res.step_s * len(times))
         res.compile_s = 0.0 if cand.options.get("run_eagerly") else warm
-        res.peak_mem_bytes = _peak_gpu(tf) if gpu else None
+        if gpu:
+            res.peak_mem_bytes = _peak_gpu(tf)
+        else:
+
+            def step() -> None:
+                m.train_on_batch(x, y)
+
+            if cpu_allocator_stats(tf):
+                rise: int | None = allocator_peak_step(tf, step)
+            else:
+                rise = rss_peak_step(step)
+            res.peak_mem_bytes = None if rise is None else rise + resident_bytes(m)
         if not all(math.isfinite(v) for v in res.losses):
             raise ValueError(f"non-finite loss {res.losses}")
         res.status = "ok"
@@ -292,7 +305,7 @@ def optimize_keras(
             "XLA recompiles for every new input shape: keep batch and sequence sizes fixed "
             "(drop_remainder=True, padding to max length)",
         ],
-        memory_method=MEMORY_METHOD,
+        memory_method=memory_method(tf),
         device="gpu" if tf.config.list_physical_devices("GPU") else "cpu",
         budget_s=budget_s,
         applied=applied,

@@ -60,6 +60,10 @@ class CompileReport:
     budget_s: float = 0.0
     applied: list[str] = field(default_factory=list)  # what was changed on the user's objects
     cache_dir: str | None = None
+    model: str | None = None  # what was optimized: the variable name in a script, if known
+    # seconds the search spent in trials of compiling candidates (compile_s is the chosen
+    # strategy's own compile time; elapsed_s the whole search)
+    compile_total_s: float = 0.0
 
     @property
     def memory_saving(self) -> float | None:
@@ -87,7 +91,8 @@ class CompileReport:
             f"  speedup {_x(self.speedup)}",
             f"  peak memory: eager {_mb(self.peak_mem_eager_bytes)} -> {_mb(self.peak_mem_bytes)}",
             f"  compile {self.compile_s:.1f}s, break-even after {self.break_even_steps} steps;"
-            f" choosing took {self.elapsed_s:.1f}s of {self.budget_s:.0f}s budget",
+            f" choosing took {self.elapsed_s:.1f}s of {self.budget_s:.0f}s budget"
+            f" ({self.compile_total_s:.1f}s in compile trials)",
         ]
         if self.graph_count is not None:
             lines.append(

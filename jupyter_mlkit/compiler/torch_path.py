@@ -24,10 +24,38 @@ from ._torch_trial import (
 from .diagnostics import advice_for, configure_compile_cache, explain_torch
 from .report import CandidateResult, CompileReport, GraphBreak, Optimized
 
-# Assumed cost of a first torch.compile trial: at least 10 s, and about 3x the eager trial (on
-# this CPU Inductor took 2.5-3.5x the eager trial's time for the zoo's transformers).
+# A torch.compile trial cannot be interrupted, so it only starts when its estimated cost fits in
+# the budget left. Before any compile trial has been measured: at least 10 s, 3x the eager trial,
+# and 0.3 s per node of the forward graph(s) (calibrated on the tiny zoo, one thread on the
+# loaded 2-core CPU, caches off: Inductor took 0.12-0.37 s per forward node for forward plus
+# backward), plus 15 s for the first compile of the process (Inductor's own start-up). After
+# one: the cost of the last compile trial. max-autotune modes count twice (they benchmark
+# kernel choices).
 COMPILE_ESTIMATE_S = 10.0
 COMPILE_ESTIMATE_X = 3.0
+COMPILE_S_PER_NODE = 0.3
+COMPILE_WARMUP_S = 15.0
+AUTOTUNE_FACTOR = 2.0
+_inductor_started = False  # a compile trial has run in this process: no start-up cost again
+
+
+def compile_need(
+    cand: Candidate, eager_cost: float, nodes: int | None, measured: float | None
+) -> tuple[float, str]:
+    """(estimated seconds, how it was estimated) for a trial of a compiling candidate."""
+    if measured is not None:
+        need, how = measured, f"the last compile trial took {measured:.1f}s"
+    else:
+        graph = COMPILE_S_PER_NODE * nodes if nodes else 0.0
+        need = max(COMPILE_ESTIMATE_S, COMPILE_ESTIMATE_X * eager_cost, graph)
+        how = f"first compile, {nodes} graph nodes" if nodes else "first compile"
+        if not _inductor_started:
+            need += COMPILE_WARMUP_S
+            how += " + Inductor start-up"
+    if "max-autotune" in cand.name:
+        need *= AUTOTUNE_FACTOR
+        how += f", x{AUTOTUNE_FACTOR:g} for max-autotune"
+    return need, how
 
 
 def _device_type(model: nn.Module) -> str:
@@ -76,46 +104,66 @@ def optimize_torch(
     emit(phase="candidate", index=0, name="eager", status=eager.status, step_s=eager.step_s)
 
     graph_count: int | None = None
+    nodes: int | None = None
     breaks: list[GraphBreak] = []
     notes: list[str] = []
     if compiles and diagnose and eager.status == "ok" and elapsed() < budget_s:
         try:
-            graph_count, breaks = explain_torch(model, args, kwargs)
+            graph_count, breaks, nodes = explain_torch(model, args, kwargs, with_nodes=True)
         except Exception as e:  # noqa: BLE001 - diagnostics must not stop optimisation
             notes.append(f"torch._dynamo.explain failed: {type(e).__name__}: {e}"[:300])
+    if nodes is None and compiles:
+        nodes = 3 * sum(1 for m in model.modules() if not any(True for _ in m.children()))
 
     compile_cost: float | None = None
+    compile_total = 0.0
+
+    def fits(cand: Candidate) -> str | None:
+        """Why `cand` is skipped for the budget, or None when its estimated cost fits."""
+        how = "the eager trial's cost"
+        need = eager_cost
+        if cand.compiles:
+            need, how = compile_need(cand, eager_cost, nodes, compile_cost)
+        left = budget_s - elapsed()
+        if left >= need:
+            return None
+        return f"budget: {left:.1f}s left, needs ~{need:.1f}s ({how})"
+
+    def trial(cand: Candidate) -> CandidateResult:
+        global _inductor_started
+        nonlocal compile_cost, compile_total
+        t = time.perf_counter()
+        res = run_trial(cand, model, optimizer, batch, device_type, keep=True)
+        if cand.compiles:
+            compile_cost = time.perf_counter() - t
+            compile_total += compile_cost
+            _inductor_started = _inductor_started or res.status == "ok"
+        check_numerics(res, eager, cand, dropout)
+        return res
+
     for i, cand in enumerate(cands[1:], start=1):
         if eager.status != "ok":
             results.append(_skipped(cand, "eager step failed, so no candidate can be compared"))
             continue
-        first_compile = max(COMPILE_ESTIMATE_S, COMPILE_ESTIMATE_X * eager_cost)
-        need = (compile_cost or first_compile) if cand.compiles else eager_cost
-        left = budget_s - elapsed()
-        if left < need:
-            results.append(_skipped(cand, f"budget: {left:.1f}s left, needs ~{need:.1f}s"))
+        why = fits(cand)
+        if why is not None:
+            results.append(_skipped(cand, why))
             emit(phase="candidate", index=i, name=cand.name, status="skipped")
             continue
-        t = time.perf_counter()
         emit(phase="trying", index=i, name=cand.name)
-        res = run_trial(cand, model, optimizer, batch, device_type, keep=True)
-        if cand.compiles:
-            compile_cost = time.perf_counter() - t
-        check_numerics(res, eager, cand, dropout)
+        res = trial(cand)
         results.append(res)
         _keep_best(results, objective)
         emit(phase="candidate", index=i, name=cand.name, status=res.status, step_s=res.step_s)
 
     combo = _combination(cands, results) if objective == "speed" else None
-    combo_need = (compile_cost or 0.0) if combo is not None and combo.compiles else eager_cost
-    if combo is not None and budget_s - elapsed() < combo_need:
-        left = budget_s - elapsed()
-        results.append(_skipped(combo, f"budget: {left:.1f}s left, needs ~{combo_need:.1f}s"))
+    why = fits(combo) if combo is not None else None
+    if combo is not None and why is not None:
+        results.append(_skipped(combo, why))
     elif combo is not None:
         cands.append(combo)
         emit(phase="trying", index=len(cands) - 1, name=combo.name)
-        res = run_trial(combo, model, optimizer, batch, device_type, keep=True)
-        check_numerics(res, eager, combo, dropout)
+        res = trial(combo)
         results.append(res)
         _keep_best(results, objective)
         emit(
@@ -171,8 +219,17 @@ def optimize_torch(
         and eager.peak_mem_bytes is not None
         and chosen.peak_mem_bytes < 0.95 * eager.peak_mem_bytes
     ):
+        # each larger batch is one more trial (a compiled strategy compiles again for it)
+        need = (compile_cost or eager_cost) if cand.compiles else eager_cost
         batch_info = _advise_batch(
-            cand, model, optimizer, batch, device_type, eager, chosen, lambda: elapsed() > budget_s
+            cand,
+            model,
+            optimizer,
+            batch,
+            device_type,
+            eager,
+            chosen,
+            lambda: elapsed() + need > budget_s,
         )
 
     report = CompileReport(
@@ -192,13 +249,15 @@ def optimize_torch(
         budget_s=budget_s,
         applied=applied,
         cache_dir=cache,
+        compile_total_s=compile_total,
     )
     report.elapsed_s = elapsed()
     if report.elapsed_s > budget_s * 1.1:
         report.advice.append(
-            f"choosing took {report.elapsed_s:.0f}s, over the {budget_s:.0f}s budget: a compile "
-            "that starts within the budget cannot be interrupted; raise budget_s or pass "
-            "candidates= without the compile modes"
+            f"choosing took {report.elapsed_s:.0f}s, over the {budget_s:.0f}s budget "
+            f"({compile_total:.0f}s of it in compile trials): a compile that starts within the "
+            "budget cannot be interrupted and took longer than estimated; raise budget_s or "
+            "pass candidates= without the compile modes"
         )
     emit(phase="done", strategy=name, speedup=report.speedup)
     return Optimized(model, report)

@@ -1,7 +1,8 @@
-"""The ``compile-bench`` job: benchmark the training compiler on a zoo model.
+"""The ``compile-bench`` job: benchmark the training compiler on a zoo model or a script.
 
-``validate`` runs in the server (cheap: no torch import); ``run`` runs in the worker and calls
-:func:`jupyter_mlkit.compiler.bench.bench_zoo`, reporting each candidate as progress.
+``validate`` runs in the server (cheap: no torch import; a script is only parsed); ``run`` runs
+in the worker and calls :func:`jupyter_mlkit.compiler.bench.bench_zoo` or
+:func:`jupyter_mlkit.compiler.bench.script_result`, reporting each candidate as progress.
 """
 
 from __future__ import annotations
@@ -64,7 +65,44 @@ def check_budget(value: Any, field: str = "budget_s") -> float:
     return float(value)
 
 
+def common_options(params: dict[str, Any]) -> dict[str, Any]:
+    """objective, budget_s and candidates, checked (zoo model and script alike)."""
+    return {
+        "objective": check_choice(
+            require(params, "objective", str, default="speed"), OBJECTIVES, "objective"
+        ),
+        "budget_s": check_budget(params.get("budget_s", 120)),
+        "candidates": parse_candidates(params.get("candidates")),
+    }
+
+
+def check_args(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadParameters("'args' must be a list of strings", details={"field": "args"})
+    return value
+
+
+def _validate_script(params: dict[str, Any], root: Path) -> dict[str, Any]:
+    from ..compiler.script import ScriptError, load_script
+    from ..paths import resolve_inside
+
+    if params.get("model") is not None:
+        raise BadParameters("give 'model' or 'script', not both", details={"field": "script"})
+    script = require(params, "script", str)
+    path = resolve_inside(root, script)
+    try:
+        load_script(path)  # a missing file or a syntax error is a 400 now, not a failed job
+    except ScriptError as exc:
+        details = {"field": "script", **(exc.details or {})}
+        raise BadParameters(exc.message, details=details) from exc
+    return {"script": script, **common_options(params), "args": check_args(params.get("args"))}
+
+
 def _validate(params: dict[str, Any], root: Path) -> dict[str, Any]:
+    if params.get("script") is not None:
+        return _validate_script(params, root)
     cat = zoo_catalog()
     framework = check_choice(
         require(params, "framework", str, default="torch"), FRAMEWORKS, "framework"
@@ -74,11 +112,7 @@ def _validate(params: dict[str, Any], root: Path) -> dict[str, Any]:
         "model": model,
         "framework": framework,
         "size": check_choice(require(params, "size", str, default="small"), cat["sizes"], "size"),
-        "objective": check_choice(
-            require(params, "objective", str, default="speed"), OBJECTIVES, "objective"
-        ),
-        "budget_s": check_budget(params.get("budget_s", 120)),
-        "candidates": parse_candidates(params.get("candidates")),
+        **common_options(params),
     }
 
 
@@ -90,8 +124,6 @@ def numerics_label(c: dict[str, Any]) -> str:
 
 
 def _run(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
-    from ..compiler.bench import bench_zoo
-
     total = [1]
 
     def progress(ev: dict[str, Any]) -> None:
@@ -108,22 +140,33 @@ def _run(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
             ctx.log(f"{ev.get('name')}: {ev.get('status')}{took}")
         elif phase == "confirm":
             ctx.progress(0.92, f"confirming {ev.get('name')} against eager")
+        elif phase == "model":
+            ctx.progress(0.01, f"optimizing {ev.get('name')} ({ev.get('framework')})")
+        elif phase == "not-optimized":
+            ctx.log(f"{ev.get('model')}: not optimized: {ev.get('error')}")
 
-    ctx.progress(0.0, f"building {params['framework']} {params['model']} ({params['size']})")
     try:
-        row = bench_zoo(
-            params["model"],
-            params["framework"],
-            params["size"],
-            params["objective"],
-            params["budget_s"],
-            progress=progress,
-            candidates=params.get("candidates"),
-        )
+        if params.get("script") is not None:
+            row = _run_script(params, ctx, progress)
+        else:
+            from ..compiler.bench import bench_zoo
+
+            fw, model, size = params["framework"], params["model"], params["size"]
+            ctx.progress(0.0, f"building {fw} {model} ({size})")
+            row = bench_zoo(
+                model,
+                fw,
+                size,
+                params["objective"],
+                params["budget_s"],
+                progress=progress,
+                candidates=params.get("candidates"),
+            )
     except ValueError as exc:  # unknown candidate name for this model, bad objective
         raise BadParameters(str(exc), details={"field": "candidates"}) from exc
-    for c in row["candidates"]:
-        c["numerics"] = numerics_label(c)
+    for r in row.get("models", [row]):
+        for c in r["candidates"]:
+            c["numerics"] = numerics_label(c)
     path = ctx.artifacts_dir / REPORT_FILE
     tmp = path.with_name(f".{REPORT_FILE}.tmp")
     tmp.write_text(json.dumps(row, indent=2, default=str), encoding="utf-8")
@@ -133,15 +176,59 @@ def _run(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     return row
 
 
+def _run_script(params: dict[str, Any], ctx: JobContext, progress: Any) -> dict[str, Any]:
+    import contextlib
+    import os
+
+    from ..compiler.bench import script_result
+    from ..paths import resolve_inside
+
+    path = resolve_inside(ctx.root_dir, params["script"])
+    ctx.progress(0.0, f"running {params['script']}")
+    # The worker runs this one job: the script runs in its own folder, as `python train.py`
+    # would there, and what it prints goes to the job's log.
+    os.chdir(path.parent)
+    with contextlib.redirect_stdout(_LogWriter(ctx.log)):
+        return script_result(
+            path,
+            params["script"],
+            objective=params["objective"],
+            budget_s=params["budget_s"],
+            candidates=params.get("candidates"),
+            argv=params.get("args") or [],
+            progress=progress,
+        )
+
+
+class _LogWriter:
+    """A text stream that sends whole lines to the job's log."""
+
+    def __init__(self, log: Any):
+        self.log, self.buf = log, ""
+
+    def write(self, s: str) -> int:
+        self.buf += s
+        *lines, self.buf = self.buf.split("\n")
+        for ln in lines:
+            self.log(f"script: {ln}")
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+
 COMPILE_BENCH = JobKind(
     name="compile-bench",
     title="Benchmark the training compiler",
     description="Measure the compiler's candidate strategies on a zoo model (random weights, "
-    "generated data) and report the choice, speed-up, memory and break-even steps.",
+    "generated data) or on the models a training script trains, and report the choice, "
+    "speed-up, memory and break-even steps.",
     validate=_validate,
     run=_run,
     schema={
         "model": "string (zoo model: bert, gpt, resnet, efficientnet, lstm, tcn, dlrm, mlp)",
+        "script": "string (instead of model: a training script inside the server root)",
+        "args": "list of strings (optional, with script: the script's command-line arguments)",
         "framework": "string (optional: torch or keras; default torch)",
         "size": "string (optional: tiny, small or default; default small)",
         "objective": "string (optional: speed, memory or balanced; default speed)",

@@ -89,6 +89,7 @@ class CompileMagics(Magics):
         self.last_reports = []
         for name, a in armed:
             if a.report is not None:
+                a.report.model = name
                 self.last_reports.append((name, a.report))
                 r = a.report
                 speed = "-" if r.speedup is None else f"{r.speedup:.2f}x"

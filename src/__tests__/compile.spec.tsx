@@ -344,3 +344,65 @@ describe('the panel', () => {
 function select(label: string): HTMLSelectElement {
   return screen.getByLabelText(label) as HTMLSelectElement;
 }
+
+describe('a training script', () => {
+  const scriptRow = (model: string): ICompileBenchResult => ({
+    ...RESULT,
+    model,
+    size: 'script',
+    script: 'proj/train.py'
+  });
+
+  it('starts a compile-bench job for a script path instead of a zoo model', async () => {
+    const { settings } = makeSettings({
+      'GET compile/zoo': () => ({ status: 200, body: ZOO })
+    });
+    const onStart = jest.fn();
+    const client = new CompileClient(settings);
+    const { container, rerender } = render(
+      <CompileSection client={client} jobs={[]} onStart={onStart} />
+    );
+    await waitFor(() => expect(select('Model').options).toHaveLength(8));
+    fireEvent.change(screen.getByLabelText('or script'), {
+      target: { value: ' proj/train.py ' }
+    });
+    // the zoo pickers do not apply to a script
+    expect(select('Model').disabled).toBe(true);
+    expect(select('Framework').disabled).toBe(true);
+    expect(select('Size').disabled).toBe(true);
+    fireEvent.change(screen.getByLabelText('Budget (s)'), {
+      target: { value: '45' }
+    });
+    onStart.mockResolvedValueOnce(benchJob({ state: 'queued', result: null }));
+    await act(async () => {
+      fireEvent.click(screen.getByText('Run benchmark'));
+    });
+    expect(onStart).toHaveBeenCalledWith('compile-bench', {
+      script: 'proj/train.py',
+      objective: 'speed',
+      budget_s: 45
+    });
+    // a script that trained two models: one table each, captioned with the script
+    const first = scriptRow('net');
+    const result = { ...first, models: [first, scriptRow('critic')] };
+    rerender(
+      <CompileSection
+        client={client}
+        jobs={[benchJob({ parameters: { script: 'proj/train.py' }, result })]}
+        onStart={onStart}
+      />
+    );
+    const captions = Array.from(
+      container.querySelectorAll('.jp-mlkit-cmp-candidates caption')
+    ).map(c => c.textContent);
+    expect(captions).toEqual([
+      'torch net in proj/train.py, objective speed',
+      'torch critic in proj/train.py, objective speed'
+    ]);
+    // clearing the path brings the zoo model back
+    fireEvent.change(screen.getByLabelText('or script'), {
+      target: { value: '' }
+    });
+    expect(select('Model').disabled).toBe(false);
+  });
+});

@@ -57,14 +57,13 @@ function CandidateRow({
   );
 }
 
-/** The candidates table and the choice of a compile-bench job (or its progress / error). */
-export function CompileResults({ job }: { job: IJob }): JSX.Element {
-  if (!hasResult(job)) {
-    return <JobNotReady job={job} className="jp-mlkit-cmp-pending" />;
-  }
-  const r = job.result as ICompileBenchResult;
+/** One model's choice, summary and candidates table. */
+function CompileReportView({ r }: { r: ICompileBenchResult }): JSX.Element {
+  const what = r.script
+    ? `${r.framework} ${r.model} in ${r.script}`
+    : `${r.framework} ${r.model} (${r.size})`;
   return (
-    <div className="jp-mlkit-cmp-result">
+    <div className="jp-mlkit-cmp-model">
       <div className="jp-mlkit-cmp-choice">
         <b>{r.strategy}</b>: {r.reason}
       </div>
@@ -74,7 +73,7 @@ export function CompileResults({ job }: { job: IJob }): JSX.Element {
         aria-label={`Candidates for ${r.framework} ${r.model}`}
       >
         <caption>
-          {r.framework} {r.model} ({r.size}), objective {r.objective}
+          {what}, objective {r.objective}
         </caption>
         <thead>
           <tr>
@@ -97,6 +96,23 @@ export function CompileResults({ job }: { job: IJob }): JSX.Element {
   );
 }
 
+/** The candidates table and the choice of a compile-bench job (or its progress / error);
+ * for a script, one table per model it trained. */
+export function CompileResults({ job }: { job: IJob }): JSX.Element {
+  if (!hasResult(job)) {
+    return <JobNotReady job={job} className="jp-mlkit-cmp-pending" />;
+  }
+  const r = job.result as ICompileBenchResult;
+  const rows = r.models && r.models.length > 0 ? r.models : [r];
+  return (
+    <div className="jp-mlkit-cmp-result">
+      {rows.map(row => (
+        <CompileReportView key={row.model} r={row} />
+      ))}
+    </div>
+  );
+}
+
 export interface ICompileSectionProps {
   client: CompileClient;
   /** The panel's jobs list (polled); compile jobs are followed through it. */
@@ -105,12 +121,14 @@ export interface ICompileSectionProps {
   onStart: (kind: string, params: Record<string, unknown>) => Promise<IJob>;
 }
 
-/** The Compile controls: zoo model, framework, objective, budget, Run, the newest result. */
+/** The Compile controls: zoo model (or a script path), framework, objective, budget, Run,
+ * the newest result. */
 export function CompileSection(props: ICompileSectionProps): JSX.Element {
   const { client, jobs, onStart } = props;
   const [zoo, setZoo] = React.useState<ICompileZoo | null>(null);
   const [framework, setFramework] = React.useState('torch');
   const [model, setModel] = React.useState('mlp');
+  const [script, setScript] = React.useState('');
   const [size, setSize] = React.useState('small');
   const [objective, setObjective] = React.useState('speed');
   const [budget, setBudget] = React.useState('120');
@@ -144,11 +162,12 @@ export function CompileSection(props: ICompileSectionProps): JSX.Element {
     }
     setBusy(true);
     setError(null);
+    const what = script.trim()
+      ? { script: script.trim() }
+      : { model, framework, size };
     try {
       await onStart('compile-bench', {
-        model,
-        framework,
-        size,
+        ...what,
         objective,
         budget_s: budgetS
       });
@@ -172,6 +191,7 @@ export function CompileSection(props: ICompileSectionProps): JSX.Element {
           <select
             className="jp-mlkit-input"
             value={framework}
+            disabled={script.trim() !== ''}
             onChange={e => setFramework(e.target.value)}
           >
             {(zoo?.frameworks ?? ['torch', 'keras']).map(f => (
@@ -186,6 +206,7 @@ export function CompileSection(props: ICompileSectionProps): JSX.Element {
           <select
             className="jp-mlkit-input"
             value={model}
+            disabled={script.trim() !== ''}
             onChange={e => setModel(e.target.value)}
           >
             {models.map(m => (
@@ -195,11 +216,25 @@ export function CompileSection(props: ICompileSectionProps): JSX.Element {
             ))}
           </select>
         </label>
+        <label
+          className="jp-mlkit-label"
+          title="A training script inside the server root, run unchanged with its models optimized on their first training step (instead of a zoo model)"
+        >
+          or script
+          <input
+            className="jp-mlkit-input"
+            type="text"
+            placeholder="train.py"
+            value={script}
+            onChange={e => setScript(e.target.value)}
+          />
+        </label>
         <label className="jp-mlkit-label">
           Size
           <select
             className="jp-mlkit-input"
             value={size}
+            disabled={script.trim() !== ''}
             onChange={e => setSize(e.target.value)}
           >
             {(zoo?.sizes ?? ['tiny', 'small', 'default']).map(s => (
@@ -235,7 +270,10 @@ export function CompileSection(props: ICompileSectionProps): JSX.Element {
         <button
           className="jp-mlkit-button jp-mod-accept"
           type="submit"
-          disabled={busy || zoo === null || !models.includes(model)}
+          disabled={
+            busy ||
+            (script.trim() === '' && (zoo === null || !models.includes(model)))
+          }
         >
           Run benchmark
         </button>

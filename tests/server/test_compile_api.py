@@ -112,3 +112,61 @@ async def test_compiler_is_wired_in_status(api):
     code, status = await api("status")
     assert code == 200
     assert status["capabilities"]["compiler"]["wired"] is True
+
+
+SCRIPT = """
+import torch
+
+net = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+x, y = torch.randn(16, 8), torch.randint(0, 3, (16,))
+for _ in range(3):
+    opt.zero_grad()
+    torch.nn.functional.cross_entropy(net(x), y).backward()
+    opt.step()
+print("done training")
+"""
+
+
+async def test_bench_job_runs_a_script_from_the_server_root(api, jp_root_dir, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    (jp_root_dir / "proj").mkdir()
+    (jp_root_dir / "proj" / "train.py").write_text(SCRIPT)
+    body = {"script": "proj/train.py", "budget_s": 30, "candidates": ["optimizer:foreach"]}
+    code, job = await api("compile/bench", "POST", body)
+    assert code == 201, job
+    assert job["parameters"] == {
+        "script": "proj/train.py",
+        "objective": "speed",
+        "budget_s": 30.0,
+        "candidates": ["optimizer:foreach"],
+        "args": [],
+    }
+    done = await wait_state(api, job["id"])
+    assert done["state"] == "completed", done["error"]
+    res = done["result"]
+    assert res["script"] == "proj/train.py" and res["model"] == "net" and res["size"] == "script"
+    assert [c["name"] for c in res["candidates"]] == ["eager", "optimizer:foreach"]
+    assert res["candidates"][0]["numerics"] == "ok"
+    assert [m["model"] for m in res["models"]] == ["net"]
+    (path,) = [p for p in done["artifacts"] if p.endswith("compile_report.json")]
+    assert json.loads(Path(path).read_text()) == res
+
+
+@pytest.mark.parametrize(
+    "script, status, words",
+    [
+        ("../outside.py", 403, "outside the server's root"),
+        ("missing.py", 404, "missing.py"),
+        ("bad.py", 400, "bad.py:2: syntax error"),
+    ],
+)
+async def test_bad_scripts_are_refused_before_a_job_is_written(
+    api, jp_root_dir, script, status, words
+):
+    (jp_root_dir / "bad.py").write_text("x = 1\nfor i in range(3)\n    pass\n")
+    code, err = await api("compile/bench", "POST", {"script": script})
+    assert code == status, err
+    assert words in err["error"]["message"]
+    code, listed = await api("jobs", params={"kind": "compile-bench"})
+    assert listed["jobs"] == []
