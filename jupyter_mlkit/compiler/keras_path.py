@@ -138,6 +138,17 @@ def _peak_gpu(tf: Any) -> Any:
         return None
 
 
+def user_compile_args(model: Any) -> dict[str, Any]:
+    """What the user's own ``compile()`` set besides optimizer, loss and the execution mode.
+
+    Installing a winner calls ``compile`` again; metrics, loss weights and steps per execution
+    are carried over so ``fit`` reports and behaves as before.
+    """
+    config = getattr(getattr(model, "_compile_config", None), "config", None) or {}
+    keep = ("metrics", "weighted_metrics", "loss_weights", "steps_per_execution")
+    return {k: config[k] for k in keep if config.get(k) is not None}
+
+
 def run_trial(
     cand, model, x, y, loss, optimizer, *, check_steps=3, min_steps=3, max_steps=10, time_cap_s=3.0
 ) -> CandidateResult:
@@ -159,7 +170,8 @@ def run_trial(
         times = []
         for _ in range(check_steps):
             t = time.perf_counter()
-            res.losses.append(float(m.train_on_batch(x, y)))
+            # a dict: the clone may carry the user's metrics (train_on_batch then gives a list)
+            res.losses.append(float(m.train_on_batch(x, y, return_dict=True)["loss"]))
             times.append(time.perf_counter() - t)
         steady: list[float] = []
         t0 = time.perf_counter()
@@ -274,13 +286,14 @@ def optimize_keras(
             if opt is None:
                 opt = keras.optimizers.SGD(1e-3)
                 applied.append("optimizer: SGD(1e-3) (none was given)")
+            kept = user_compile_args(model)
             if cand.apply is not None:
                 cand.apply(model, opt)
                 applied.append(f"layers: {cand.name.split('+')[-1]} dtype policy")
             model.compile(
                 optimizer=opt,
                 loss=loss,
-                **{"jit_compile": False, "run_eagerly": False, **cand.options},
+                **{**kept, "jit_compile": False, "run_eagerly": False, **cand.options},
             )
             applied.append(
                 f"model.compile({', '.join(f'{k}={v}' for k, v in cand.options.items())})"

@@ -21,7 +21,7 @@ def test_keras_graph_beats_eager_and_installs_in_place():
     case = zoo.build("mlp", "keras", "tiny")
     model = case.model
     opt = keras.optimizers.Adam(1e-3)
-    model.compile(optimizer=opt, loss=case.loss_fn, run_eagerly=True)
+    model.compile(optimizer=opt, loss=case.loss_fn, run_eagerly=True, metrics=["acc"])
     model.train_on_batch(case.example_inputs, case.example_target)  # optimizer has state now
     weights = [w.copy() for w in model.get_weights()]
     opt_vars = [v.numpy().copy() for v in opt.variables]
@@ -47,7 +47,9 @@ def test_keras_graph_beats_eager_and_installs_in_place():
     assert model.optimizer is opt and model.run_eagerly is False
     assert r.peak_mem_bytes > 0 and "CPU:" in r.memory_method
     assert events[0]["phase"] == "start" and events[-1]["phase"] == "done"
-    model.train_on_batch(case.example_inputs, case.example_target)  # still trains
+    # still trains, and still reports the metric the user compiled it with
+    logs = model.train_on_batch(case.example_inputs, case.example_target, return_dict=True)
+    assert set(logs) == {"loss", "acc"}
 
 
 def test_keras_without_loss_reports_instead_of_raising():
