@@ -149,6 +149,19 @@ def user_compile_args(model: Any) -> dict[str, Any]:
     return {k: config[k] for k in keep if config.get(k) is not None}
 
 
+def trial_cost_estimate(
+    cand: Any, eager_s: float, slowest_s: float, compiled_s: float | None
+) -> float:
+    """Seconds a Keras trial is expected to take, so one that cannot fit the budget is skipped.
+
+    An XLA compile cannot be interrupted once started: a compiling candidate is expected to
+    cost what the last compiling trial cost, or before any, twice the slowest trial so far.
+    """
+    if not getattr(cand, "compiles", False):
+        return eager_s
+    return compiled_s if compiled_s is not None else 2.0 * slowest_s
+
+
 def run_trial(
     cand, model, x, y, loss, optimizer, *, check_steps=3, min_steps=3, max_steps=10, time_cap_s=3.0
 ) -> CandidateResult:
@@ -256,14 +269,25 @@ def optimize_keras(
     _check(eager, eager, cands[0])
     results.append(eager)
     eager_cost = time.perf_counter() - t0
+    slowest, compiled = eager_cost, None
     for i, cand in enumerate(cands[1:], start=1):
         left = budget_s - (time.perf_counter() - t0)
-        if eager.status != "ok" or left < eager_cost:
-            why = "eager step failed" if eager.status != "ok" else f"budget: {left:.1f}s left"
+        need = trial_cost_estimate(cand, eager_cost, slowest, compiled)
+        if eager.status != "ok" or left < need:
+            why = (
+                "eager step failed"
+                if eager.status != "ok"
+                else f"budget: {left:.1f}s left, needs ~{need:.1f}s"
+            )
             results.append(CandidateResult(cand.name, cand.description, "skipped", error=why))
             continue
         emit({"phase": "trying", "index": i, "name": cand.name})
+        started = time.perf_counter()
         res = run_trial(cand, model, example_inputs, example_target, loss, optimizer)
+        took = time.perf_counter() - started
+        slowest = max(slowest, took)
+        if cand.compiles:
+            compiled = took
         _check(res, eager, cand)
         results.append(res)
         emit(

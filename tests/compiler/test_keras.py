@@ -124,3 +124,29 @@ def test_resident_memory_fallback_sees_what_a_step_allocates():
 
     small, big = rss_peak_step(step(8)), rss_peak_step(step(64))
     assert 0.9 * 8 * 2**20 <= small < big and big >= 0.9 * 64 * 2**20
+
+
+def test_keras_trial_cost_estimate_guards_the_budget_before_an_xla_compile():
+    from jupyter_mlkit.compiler.keras_path import trial_cost_estimate
+
+    graph = Candidate("graph", None, options={"jit_compile": False})
+    xla = Candidate("xla", None, compiles=True, options={"jit_compile": True})
+    assert trial_cost_estimate(graph, 1.5, 4.0, None) == 1.5
+    assert trial_cost_estimate(xla, 1.5, 4.0, None) == 8.0  # twice the slowest trial so far
+    assert trial_cost_estimate(xla, 1.5, 4.0, 6.0) == 6.0  # the last compiling trial's cost
+
+
+def test_keras_no_budget_left_skips_every_candidate_with_the_reason():
+    case = zoo.build("mlp", "keras", "tiny")
+    r = optimize(
+        case.model,
+        case.example_inputs,
+        loss_fn=case.loss_fn,
+        example_target=case.example_target,
+        budget_s=1e-6,  # spent by the eager trial itself
+        candidates=["graph", "xla"],
+    ).report
+    assert r.strategy == "eager"
+    for name in ("graph", "xla"):
+        assert r.candidate(name).status == "skipped"
+        assert r.candidate(name).error.startswith("budget: ")
