@@ -1,4 +1,5 @@
-"""``mlkit spot``: run a training command under the spot supervisor, and the price table.
+"""``mlkit spot``: run a training command under the spot supervisor, the price table, and
+placement advice (where and when spot is cheapest).
 
 ``mlkit spot run`` exits 0 when the run completed, 1 when it failed or a limit stopped it, and 2
 on a user error (a bad option, max_wait < max_run, no command).
@@ -189,3 +190,51 @@ def prices_cmd(instance_type: str | None, as_json: bool) -> None:
         f"(estimates for {table.get('region', '?')}, as of {table.get('as_of', '?')}; "
         "see the table's 'source' with --json)"
     )
+
+
+@spot.command("placement")
+@click.option(
+    "--instance-type",
+    "instance_types",
+    multiple=True,
+    required=True,
+    help="An allowed instance type (repeat for more), e.g. ml.g5.xlarge.",
+)
+@click.option("--region", default=None, help="AWS region (default: the configured one).")
+@click.option("--days", type=float, default=7.0, show_default=True, help="History to look at.")
+@click.option("--json", "as_json", is_flag=True)
+def placement_cmd(
+    instance_types: tuple[str, ...], region: str | None, days: float, as_json: bool
+) -> None:
+    """Where and when spot has been cheapest (EC2 spot price history; needs AWS credentials).
+
+    Exits 2 on bad input or when EC2 has no prices for the types, 1 when AWS cannot be asked.
+    """
+    from .spot import NoPriceHistory, PriceHistoryUnavailable, placement_advice
+
+    types = [t for arg in instance_types for t in arg.split(",")]
+    try:
+        advice = placement_advice(types, region=region, days=days)
+    except PriceHistoryUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except (NoPriceHistory, ValueError) as exc:
+        _die(str(exc))
+    if as_json:
+        click.echo(json.dumps(advice.to_dict(), indent=2, default=str))
+        return
+    best = advice.cheapest
+    click.echo(
+        f"cheapest: {best['instance_type']} in {best['az']} at ${best['mean_price']:.4f}/h "
+        f"(mean over {advice.days:g} days, {advice.region})"
+    )
+    hours = ", ".join(f"{h:02d}:00" for h in advice.cheapest_hours_utc) or "-"
+    click.echo(f"cheapest hours (UTC): {hours}")
+    click.echo(f"{'instance type':<20} {'zone':<14} {'mean $/h':>10} {'min':>8} {'max':>8}")
+    for c in advice.by_choice:
+        click.echo(
+            f"{c['instance_type']:<20} {c['az']:<14} {c['mean_price']:>10.4f} "
+            f"{c['min_price']:>8.4f} {c['max_price']:>8.4f}"
+        )
+    if advice.missing_types:
+        click.echo(f"no price history for: {', '.join(advice.missing_types)}")

@@ -78,6 +78,29 @@ export interface ISpotPrices {
   instances: Record<string, { on_demand: number; spot: number; gpus: number }>;
 }
 
+/** One (instance type, availability zone) from the spot price history. */
+export interface ISpotPlacementChoice {
+  instance_type: string;
+  az: string;
+  mean_price: number;
+  min_price: number;
+  max_price: number;
+  samples: number;
+}
+
+/** Where and when spot has been cheapest (GET spot/placement). */
+export interface ISpotPlacement {
+  cheapest: ISpotPlacementChoice;
+  by_choice: ISpotPlacementChoice[];
+  cheapest_hours_utc: number[];
+  records: number;
+  instance_types: string[];
+  region: string;
+  days: number;
+  /** Types asked about that have no price history. */
+  missing_types: string[];
+}
+
 /** Typed methods for the spot routes (`spot/...`). */
 export class SpotClient {
   constructor(readonly settings: ServerConnection.ISettings) {}
@@ -98,5 +121,24 @@ export class SpotClient {
 
   prices(): Promise<ISpotPrices> {
     return requestAPI<ISpotPrices>('spot/prices', this.settings);
+  }
+
+  placement(
+    instanceTypes: string[],
+    options: { region?: string; days?: number } = {}
+  ): Promise<ISpotPlacement> {
+    const query = new URLSearchParams({
+      instance_types: instanceTypes.join(',')
+    });
+    if (options.region) {
+      query.set('region', options.region);
+    }
+    if (options.days !== undefined) {
+      query.set('days', String(options.days));
+    }
+    return requestAPI<ISpotPlacement>(
+      `spot/placement?${query.toString()}`,
+      this.settings
+    );
   }
 }

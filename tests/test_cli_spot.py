@@ -98,3 +98,38 @@ def test_prices(tmp_path):
     res = mlkit("prices", "--instance-type", "ml.nope.large", cwd=tmp_path)
     assert res.returncode == 2
     assert "no price for 'ml.nope.large'" in res.stderr
+
+
+@pytest.mark.aws
+def test_placement_on_moto(tmp_path, aws):
+    # moto: one record per offered (type, zone), all $0.00001 at 15:04 UTC; no p3.2xlarge
+    res = mlkit(
+        "placement", "--instance-type", "ml.g5.xlarge", "--instance-type", "ml.p3.2xlarge",
+        "--region", "us-east-1",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("cheapest: ml.g5.xlarge in us-east-1a at $0.0000/h")
+    assert lines[1] == "cheapest hours (UTC): 15:00"
+    assert "no price history for: ml.p3.2xlarge" in res.stdout
+    res = mlkit("placement", "--instance-type", "g5.xlarge", "--json", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    advice = json.loads(res.stdout)
+    assert advice["cheapest"]["instance_type"] == "g5.xlarge" and advice["region"] == "us-east-1"
+    res = mlkit("placement", "--instance-type", "ml.nope.xlarge", cwd=tmp_path)
+    assert res.returncode == 2 and "no spot price history for ml.nope.xlarge" in res.stderr
+    res = mlkit("placement", "--instance-type", "g5 xlarge", cwd=tmp_path)
+    assert res.returncode == 2 and "not an instance type name: 'g5 xlarge'" in res.stderr
+
+
+def test_placement_without_credentials_says_so(tmp_path, monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance-role lookup
+    monkeypatch.setenv("MLKIT_AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # never reached
+    res = mlkit("placement", "--instance-type", "ml.g5.xlarge", cwd=tmp_path)
+    assert res.returncode == 1
+    assert "no AWS credentials found" in res.stderr and "Traceback" not in res.stderr

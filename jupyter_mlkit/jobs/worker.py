@@ -18,6 +18,7 @@ import psutil
 
 from ..db import open_db
 from ..errors import MlkitError
+from ..proc import lower_priority
 from .kinds import JobContext, get_kind
 from .store import JobStore
 
@@ -101,21 +102,6 @@ def main(argv: list[str] | None = None) -> int:
     if niceness > 0:
         lower_priority(niceness)
     return run(args[0], args[1])
-
-
-def lower_priority(niceness: int) -> None:
-    """Let the Jupyter server and kernels have the CPU first, so the UI stays responsive.
-
-    Workers run in their own session; where the kernel groups CPU time by session
-    (sched_autogroup), a process's nice value only ranks it inside its own group, so the
-    group's nice is lowered as well.
-    """
-    os.nice(niceness)
-    try:
-        with open("/proc/self/autogroup", "w") as fh:
-            fh.write(str(niceness))
-    except OSError:  # not Linux, autogroup off, or not permitted: the plain nice still applies
-        pass
 
 
 if __name__ == "__main__":

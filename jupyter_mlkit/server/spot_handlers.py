@@ -2,7 +2,8 @@
 
 ``POST spot/run`` creates a ``spot-run`` job (it shows in ``/jobs`` like any other);
 ``GET spot/events/{job_id}?offset=`` reads its events.jsonl incrementally (a live timeline and
-loss curve); ``GET spot/prices`` is the shipped price table.
+loss curve); ``GET spot/prices`` is the shipped price table; ``GET spot/placement`` asks EC2's spot
+price history where and when spot is cheapest (a thread: one paginated AWS call).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from tornado.web import authenticated
 
-from ..errors import NotFound
+from ..errors import BadParameters, NotFound, RemoteServiceError
 from .base import API, MlkitHandler
 from .jobs_handlers import JOB_ID
 
@@ -66,8 +67,43 @@ class PricesHandler(MlkitHandler):
         return {**table, "instances": rows}
 
 
+class PlacementHandler(MlkitHandler):
+    @authenticated
+    async def get(self):
+        types = [
+            t
+            for arg in self.get_query_arguments("instance_types")
+            + self.get_query_arguments("instance_type")
+            for t in arg.split(",")
+        ]
+        region = self.get_query_argument("region", None) or None
+        days = self.get_query_argument("days", "7")
+        await self.respond(self._advice, types, region, days)
+
+    def _advice(self, types: list[str], region: str | None, days: str) -> dict[str, Any]:
+        from ..spot import NoPriceHistory, PriceHistoryUnavailable, placement_advice
+
+        try:
+            n_days = float(days)
+        except ValueError as exc:
+            raise BadParameters("'days' must be a number", details={"field": "days"}) from exc
+        try:
+            return placement_advice(types, region=region, days=n_days).to_dict()
+        except NoPriceHistory as exc:
+            raise NotFound(
+                str(exc),
+                code="no_price_history",
+                details={"instance_types": exc.instance_types, "region": exc.region},
+            ) from exc
+        except PriceHistoryUnavailable as exc:
+            raise RemoteServiceError(str(exc), code="aws_unavailable", status=503) from exc
+        except ValueError as exc:
+            raise BadParameters(str(exc), details={"field": "instance_types"}) from exc
+
+
 HANDLERS = [
     (rf"{API}/spot/run", RunHandler),
     (rf"{API}/spot/events/{JOB_ID}", EventsHandler),
     (rf"{API}/spot/prices", PricesHandler),
+    (rf"{API}/spot/placement", PlacementHandler),
 ]

@@ -18,6 +18,7 @@ from .checkpointer import INTERRUPTED_EXIT_CODE, Checkpointer
 from .costs import CostSummary, load_prices, placement_advice, savings_pct, summarise
 from .keras import KerasState
 from .notices import Notice, NoticeWatcher
+from .placement import NoPriceHistory, PlacementAdvice, PriceHistoryUnavailable
 from .result import InterruptionRecord, SpotJobResult
 from .s3 import S3Storage
 from .sagemaker import build_training_job_request, describe, follow, launch_on_sagemaker
@@ -46,8 +47,11 @@ __all__ = [
     "InterruptionRecord",
     "KerasState",
     "LocalStorage",
+    "NoPriceHistory",
     "Notice",
     "NoticeWatcher",
+    "PlacementAdvice",
+    "PriceHistoryUnavailable",
     "ResumableLoader",
     "ResumableSampler",
     "S3Storage",

@@ -9,6 +9,7 @@ import time
 import warnings
 from typing import Any
 
+from ..proc import lower_priority_from_env
 from . import state as st
 from .channel import CHANNEL_ENV, ChannelWriter
 from .notices import NoticeWatcher
@@ -28,6 +29,17 @@ def _lower_priority() -> None:
 
 def _rank() -> int:
     return int(os.environ.get("RANK", "0") or 0)
+
+
+def _process_group():
+    """torch.distributed when this is a multi-process run with its group initialised, else None."""
+    if os.environ.get("WORLD_SIZE", "1") in ("", "1"):
+        return None
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() < 2:
+        return None
+    return dist
 
 
 class Checkpointer:
@@ -63,6 +75,7 @@ class Checkpointer:
         if keep < 1:
             raise ValueError(f"keep must be >= 1, got {keep}")
         # fails fast on a bad or unreachable URI
+        lower_priority_from_env()  # ranks torchrun started in new sessions of a niced run
         self.storage: Storage = open_storage(uri, cache_dir=cache_dir)
         self.uri = self.storage.uri
         self.every_steps = every_steps
@@ -106,7 +119,14 @@ class Checkpointer:
             warnings.warn(f"skipping checkpoint {bad.name}: {bad.reason}", stacklevel=2)
         step = 0
         if cand is not None:
-            st.apply(self.objects, cand.files, f"{self.uri}/{cand.name}")
+            dist = _process_group()
+            st.apply(
+                self.objects,
+                cand.files,
+                f"{self.uri}/{cand.name}",
+                rank=dist.get_rank() if dist else 0,
+                world_size=dist.get_world_size() if dist else 1,
+            )
             step = int(cand.step)
             self.last_saved_step = step
             self.channel.emit("restore", checkpoint=cand.name, step=step, verified=True)
@@ -133,46 +153,50 @@ class Checkpointer:
         process exits with :data:`INTERRUPTED_EXIT_CODE`. Returns whether a save started.
         """
         self._step = step
-        notice = self._agreed_notice()
+        notice, rebalance, due = self._agreed(step)
         if notice is not None:
             self.channel.emit("notice", step=step, source=notice.source, detail=notice.detail)
-            ok = self.save(step, blocking=True, reason="notice")
+            ok = self._save(step, True, "notice", collective=True)
             self.channel.emit("exit", step=step, code=INTERRUPTED_EXIT_CODE, saved=ok)
             if self.exit_on_notice:
                 self.close()
                 sys.exit(INTERRUPTED_EXIT_CODE)
             return ok
-        rebalance = self.watcher.take_rebalance()
         if rebalance is not None:
             self.channel.emit("rebalance", step=step, detail=rebalance.detail)
-            return self.save(step, reason="rebalance")
-        if self.due(step):
-            return self.save(step, reason="periodic")
+            return self._save(step, None, "rebalance", collective=True)
+        if due:
+            return self._save(step, None, "periodic", collective=True)
         return False
 
-    def _agreed_notice(self):
-        """The interruption notice, agreed by every rank when running distributed.
+    def _agreed(self, step: int):
+        """(interruption notice, rebalance notice, save due), agreed by every rank when distributed.
 
-        Ranks see SIGTERM at slightly different steps; if one left early the others would hang
-        in the next collective. A one-element all_reduce(MAX) per step makes them stop together.
+        Ranks see SIGTERM at slightly different steps and their clocks differ; if one left early or
+        saved alone the others would hang in the next collective. A three-element all_reduce(MAX)
+        per step makes them stop and save together.
         """
         notice = self.watcher.interruption
-        if os.environ.get("WORLD_SIZE", "1") in ("", "1"):
-            return notice
-        import torch.distributed as dist
-
-        if not (dist.is_available() and dist.is_initialized()):
-            return notice
+        rebalance = self.watcher.take_rebalance()
+        due = self.due(step)
+        dist = _process_group()
+        if dist is None:
+            return notice, rebalance, due
         import torch
 
-        device = "cuda" if dist.get_backend() == "nccl" else "cpu"
-        flag = torch.tensor([1 if notice is not None else 0], device=device)
-        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-        if flag.item() and notice is None:
-            from .notices import Notice
+        from .notices import Notice
 
+        device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+        flags = torch.tensor(
+            [notice is not None, rebalance is not None, due], dtype=torch.int32, device=device
+        )
+        dist.all_reduce(flags, op=dist.ReduceOp.MAX)
+        got_notice, got_rebalance, due = (bool(v) for v in flags.tolist())
+        if got_notice and notice is None:
             notice = Notice("interruption", "peer-rank", {}, time.time())
-        return notice
+        if got_rebalance and rebalance is None:
+            rebalance = Notice("rebalance", "peer-rank", {}, time.time())
+        return notice, rebalance, due
 
     def log(self, step: int | None = None, **metrics: Any) -> None:
         """Send metrics (loss=..., accuracy=...) to the supervisor's JSON-lines channel."""
@@ -185,10 +209,19 @@ class Checkpointer:
         """Save now. Async saves return once the state is copied; the write goes on behind.
 
         Returns True when a save was started (sync: completed). A failed write is reported on
-        the channel and in ``failures``, never counted as saved; training goes on.
+        the channel and in ``failures``, never counted as saved; training goes on. In a
+        distributed run it may be called on rank 0 alone; the checkpoint then holds rank 0's RNGs
+        only (the saves ``step()`` and ``finish()`` make, on every rank together, hold each
+        rank's).
         """
+        return self._save(step, blocking, reason, collective=False)
+
+    def _save(
+        self, step: int | None, blocking: bool | None, reason: str, *, collective: bool
+    ) -> bool:
         step = self._step if step is None else step
         self.last_save_time = time.monotonic()
+        rng_ranks = self._gather_rng() if collective else None
         if not self.is_writer:
             return False
         self.wait()  # one save in flight at a time
@@ -197,6 +230,8 @@ class Checkpointer:
         background = self.async_save if blocking is None else not blocking
         t0 = time.perf_counter()
         tensors, plain = st.capture(self.objects, copy_to_cpu=background)
+        if rng_ranks is not None:
+            tensors["rng_ranks"] = rng_ranks
         meta = {"objects": sorted(self.objects), "shapes": st.fingerprint(self.objects)}
         self.channel.emit("save_start", step=step, reason=reason)
         if background:
@@ -206,6 +241,20 @@ class Checkpointer:
             self._thread.start()
             return True
         return self._write(step, tensors, plain, meta, t0)
+
+    def _gather_rng(self) -> list[dict[str, Any]] | None:
+        """Every rank's RNG states, collected on rank 0 (a collective: every rank is here).
+
+        Ranks usually seed differently (dropout, augmentation); restoring rank 0's generators
+        everywhere would make the resumed run differ from an uninterrupted one.
+        """
+        dist = _process_group()
+        if dist is None:
+            return None
+        mine = st.rng_state()
+        gathered: list[Any] | None = [None] * dist.get_world_size() if self.is_writer else None
+        dist.gather_object(mine, gathered, dst=0)
+        return gathered
 
     def _write(self, step: int, tensors: dict, plain: dict, meta: dict, t0: float) -> bool:
         if threading.current_thread() is not threading.main_thread():
@@ -240,10 +289,13 @@ class Checkpointer:
             self._thread = None
 
     def finish(self, final_save: bool = True) -> None:
-        """Wait for saves, write a last checkpoint at the current step, stop watching."""
+        """Wait for saves, write a last checkpoint at the current step, stop watching.
+
+        Distributed: call it on every rank (the final save gathers every rank's RNGs).
+        """
         self.wait()
         if final_save:
-            self.save(self._step, blocking=True, reason="final")
+            self._save(self._step, True, "final", collective=True)
         self.channel.emit("finish", step=self._step, saves=len(self.saves))
         self.close()
 

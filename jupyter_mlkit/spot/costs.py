@@ -1,15 +1,24 @@
-"""Prices, billable seconds, savings (SageMaker's formula) and spot placement advice."""
+"""Prices, billable seconds and savings (SageMaker's formula); placement advice lives in
+:mod:`.placement` and is re-exported here."""
 
 from __future__ import annotations
 
 import json
-import statistics
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+
+from .placement import (  # noqa: F401 - re-exported: costs.placement_advice is public
+    NoPriceHistory,
+    PlacementAdvice,
+    PriceHistoryUnavailable,
+    advise,
+    placement_advice,
+    spot_price_history,
+)
 
 DEFAULT_SPOT_DISCOUNT = 0.70  # used for instance types missing from the table
 
@@ -77,96 +86,6 @@ def summarise(
         price_known=known,
         prices_as_of=str(table.get("as_of", "?")),
     )
-
-
-def _ec2_type(instance_type: str) -> str:
-    return instance_type[3:] if instance_type.startswith("ml.") else instance_type
-
-
-def spot_price_history(
-    instance_types: list[str],
-    *,
-    region: str | None = None,
-    days: float = 7,
-    product: str = "Linux/UNIX",
-    client: Any = None,
-) -> list[dict[str, Any]]:
-    """EC2 spot price records [{instance_type, az, price, time}] (describe_spot_price_history).
-
-    ``ml.`` prefixes are dropped: SageMaker runs on the EC2 type of the same name.
-    """
-    from jupyter_mlkit import aws
-
-    ec2 = client or aws.client("ec2", region=region)
-    start = datetime.now(timezone.utc) - timedelta(days=days)
-    names = {_ec2_type(t): t for t in instance_types}
-    out = []
-    pages = ec2.get_paginator("describe_spot_price_history").paginate(
-        InstanceTypes=list(names), ProductDescriptions=[product], StartTime=start
-    )
-    for page in pages:
-        for rec in page.get("SpotPriceHistory", []):
-            out.append(
-                {
-                    "instance_type": names.get(rec["InstanceType"], rec["InstanceType"]),
-                    "az": rec["AvailabilityZone"],
-                    "price": float(rec["SpotPrice"]),
-                    "time": rec["Timestamp"],
-                }
-            )
-    return out
-
-
-@dataclass
-class PlacementAdvice:
-    cheapest: dict[str, Any] | None  # {instance_type, az, price} by mean price
-    by_choice: list[dict[str, Any]] = field(
-        default_factory=list
-    )  # every (type, az), cheapest first
-    cheapest_hours_utc: list[int] = field(default_factory=list)
-    records: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def advise(records: list[dict[str, Any]], *, top_hours: int = 3) -> PlacementAdvice:
-    """Cheapest (type, AZ) by mean spot price, and the UTC hours when prices were lowest."""
-    groups: dict[tuple[str, str], list[float]] = defaultdict(list)
-    hours: dict[int, list[float]] = defaultdict(list)
-    for r in records:
-        groups[(r["instance_type"], r["az"])].append(r["price"])
-        t = r["time"]
-        if isinstance(t, datetime):
-            hours[t.astimezone(timezone.utc).hour].append(r["price"])
-    choices = [
-        {
-            "instance_type": itype,
-            "az": az,
-            "mean_price": statistics.fmean(prices),
-            "min_price": min(prices),
-            "max_price": max(prices),
-            "samples": len(prices),
-        }
-        for (itype, az), prices in groups.items()
-    ]
-    choices.sort(key=lambda c: (c["mean_price"], c["instance_type"], c["az"]))
-    hour_means = sorted((statistics.fmean(p), h) for h, p in hours.items())
-    return PlacementAdvice(
-        cheapest=choices[0] if choices else None,
-        by_choice=choices,
-        cheapest_hours_utc=[h for _, h in hour_means[:top_hours]],
-        records=len(records),
-    )
-
-
-def placement_advice(
-    instance_types: list[str], *, region: str | None = None, days: float = 7, client: Any = None
-) -> PlacementAdvice:
-    """Where (instance type and availability zone) and when spot has been cheapest lately."""
-    if not instance_types:
-        raise ValueError("placement_advice needs at least one allowed instance type")
-    return advise(spot_price_history(instance_types, region=region, days=days, client=client))
 
 
 def refresh_spot_prices(

@@ -6,6 +6,7 @@ import copy
 import io
 import json
 import random
+import warnings
 from typing import Any
 
 from .storage import CheckpointError
@@ -85,6 +86,40 @@ def capture(objects: dict[str, Any], *, copy_to_cpu: bool) -> tuple[dict, dict]:
     return tensors, plain
 
 
+def rng_state() -> dict[str, Any]:
+    """This process's global RNG states (torch CPU and CUDA, python, numpy), torch.load-safe.
+
+    Used for the per-rank copies of a distributed run: each rank draws its own random numbers.
+    """
+    torch = torch_module()
+    import numpy as np
+
+    version, internal, gauss = random.getstate()
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    out: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "python": [version, list(internal), gauss],
+        "numpy": [name, keys.tolist(), int(pos), int(has_gauss), float(cached)],
+    }
+    if torch.cuda.is_available():
+        out["cuda"] = torch.cuda.get_rng_state_all()
+    return out
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Inverse of :func:`rng_state`."""
+    torch = torch_module()
+    import numpy as np
+
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    name, keys, pos, has_gauss, cached = state["numpy"]
+    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
+
+
 def cpu_copy(value: Any) -> Any:
     torch = torch_module()
     if isinstance(value, torch.Tensor):
@@ -142,11 +177,19 @@ def _short(items: list[str], n: int = 8) -> str:
     return ", ".join(items[:n]) + more
 
 
-def apply(objects: dict[str, Any], files: dict[str, bytes], where: str) -> None:
+def apply(
+    objects: dict[str, Any],
+    files: dict[str, bytes],
+    where: str,
+    *,
+    rank: int = 0,
+    world_size: int = 1,
+) -> None:
     """Load a verified checkpoint into the tracked objects and every RNG.
 
     Tracked names and module keys/shapes are checked before anything is changed, so the usual
-    mismatch (another model) leaves the objects as they were.
+    mismatch (another model) leaves the objects as they were. A checkpoint of a distributed run
+    holds every rank's RNG states; ``rank`` gets its own back when the world size is the same.
     """
     torch = torch_module()
     import numpy as np
@@ -194,3 +237,13 @@ def apply(objects: dict[str, Any], files: dict[str, bytes], where: str) -> None:
     random.setstate((version, tuple(internal), gauss))
     name, keys, pos, has_gauss, cached = plain["numpy"]
     np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
+    ranks = tensors.get("rng_ranks")
+    if ranks and world_size > 1:
+        if len(ranks) == world_size:
+            set_rng_state(ranks[rank])
+        else:
+            warnings.warn(
+                f"checkpoint {where} was written by {len(ranks)} ranks, this run has "
+                f"{world_size}: every rank resumes with rank 0's random number generators",
+                stacklevel=3,
+            )

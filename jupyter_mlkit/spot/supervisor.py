@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..proc import NICENESS_ENV, niced_command
 from . import costs
 from .channel import CHANNEL_ENV, ChannelReader
 from .checkpointer import INTERRUPTED_EXIT_CODE
@@ -57,6 +58,7 @@ def run_spot_job(
     seed: int = 0,
     kill_save_delay_s: float = 0.0,
     kill_save_write_delay_s: float = 0.0,
+    niceness: int | None = None,
 ) -> SpotJobResult:
     """Run ``command`` under a simulated spot lifecycle until it completes or a limit stops it.
 
@@ -69,9 +71,15 @@ def run_spot_job(
     ``progress`` gets a small dict (step, total_steps, fraction, attempt, interruptions, status,
     last metric) whenever the script reports; ``on_event`` gets every event (channel records,
     transitions, interruptions, fallbacks, warnings).
+    ``niceness``: CPU priority of the training processes; None keeps this process's own. Each
+    attempt runs in a new session, which under Linux sched_autogroup would otherwise start at
+    full priority again (e.g. beside the Jupyter server when run as a job).
     """
     validate(max_run_s, max_wait_s, notice_s, fallback, nproc)
     argv = build_command(command, nproc)
+    if niceness is None:
+        niceness = _own_niceness()
+    argv = niced_command(argv, niceness)
     if isinstance(interruptions, int):
         interruptions = InterruptionPlan.random(interruptions, seed=seed)
     plan = interruptions
@@ -174,6 +182,8 @@ def run_spot_job(
         "MLKIT_SPOT_NOTICE_S": str(notice_s),
         "PYTHONUNBUFFERED": "1",
     }
+    if niceness > 0:  # torchrun's ranks start sessions of their own: the Checkpointer applies it
+        child_env[NICENESS_ENV] = str(niceness)
     trans.go("Starting", "Launching requested ML instances")
     attempt_no = 0
     no_resume_warned = False
@@ -361,6 +371,13 @@ def run_spot_job(
     )
     emit({"type": "result", **{k: v for k, v in result.to_dict().items() if k != "metrics"}})
     return result
+
+
+def _own_niceness() -> int:
+    try:
+        return os.getpriority(os.PRIO_PROCESS, 0)
+    except (AttributeError, OSError):  # not POSIX
+        return 0
 
 
 def _tail(path: Path, n: int = 1500) -> str:

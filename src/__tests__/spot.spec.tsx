@@ -9,7 +9,13 @@ import {
   SpotSection,
   lossPoints
 } from '../components/SpotSection';
-import { ISpotEvent, ISpotResult, SpotClient } from '../spotApi';
+import { SpotPlacement } from '../components/SpotPlacement';
+import {
+  ISpotEvent,
+  ISpotPlacement,
+  ISpotResult,
+  SpotClient
+} from '../spotApi';
 import { job, makeSettings } from './fakeServer';
 
 const ID = 'c'.repeat(32);
@@ -338,5 +344,97 @@ describe('SpotSection', () => {
       'spot run Failed (Failed)'
     );
     await waitFor(() => expect(calls).toHaveLength(1));
+  });
+});
+
+const ADVICE: ISpotPlacement = {
+  cheapest: {
+    instance_type: 'ml.g5.xlarge',
+    az: 'us-east-1b',
+    mean_price: 0.41234,
+    min_price: 0.4,
+    max_price: 0.43,
+    samples: 12
+  },
+  by_choice: [],
+  cheapest_hours_utc: [4, 3, 15],
+  records: 30,
+  instance_types: ['ml.g5.xlarge', 'ml.p3.2xlarge'],
+  region: 'us-east-1',
+  days: 7,
+  missing_types: ['ml.p3.2xlarge']
+};
+
+describe('SpotPlacement', () => {
+  const error = (status: number, code: string, message: string) => () => ({
+    status,
+    body: { error: { code, message, details: null } }
+  });
+
+  it('asks for the typed instance types and shows the cheapest zone, type, price and hours', async () => {
+    const { settings, calls } = makeSettings({
+      'GET spot/placement': () => ({ status: 200, body: ADVICE })
+    });
+    render(<SpotPlacement client={new SpotClient(settings)} />);
+    fireEvent.change(screen.getByLabelText('Instance types'), {
+      target: { value: ' ml.g5.xlarge,ml.p3.2xlarge  ' }
+    });
+    fireEvent.change(screen.getByLabelText('Region'), {
+      target: { value: 'us-east-1' }
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Find cheapest' }));
+    const advice = await screen.findByLabelText('Placement advice');
+    expect(advice.textContent).toContain(
+      'Cheapest: ml.g5.xlarge in us-east-1b at $0.4123/h'
+    );
+    expect(advice.textContent).toContain(
+      'Cheapest hours (UTC): 04:00, 03:00, 15:00'
+    );
+    expect(advice.textContent).toContain('no prices for ml.p3.2xlarge');
+    expect(calls.map(c => c.path)).toEqual([
+      'spot/placement?instance_types=ml.g5.xlarge%2Cml.p3.2xlarge&region=us-east-1'
+    ]);
+  });
+
+  it.each([
+    [
+      error(
+        503,
+        'aws_unavailable',
+        'no AWS credentials found (environment, ~/.aws or instance role)'
+      ),
+      'no AWS credentials found (environment, ~/.aws or instance role)'
+    ],
+    [
+      error(
+        404,
+        'no_price_history',
+        'no spot price history for ml.nope.xlarge in us-east-1'
+      ),
+      'no spot price history for ml.nope.xlarge in us-east-1'
+    ]
+  ])('shows a refusal as a message', async (route, message) => {
+    const { settings } = makeSettings({ 'GET spot/placement': route });
+    render(<SpotPlacement client={new SpotClient(settings)} />);
+    fireEvent.change(screen.getByLabelText('Instance types'), {
+      target: { value: 'ml.nope.xlarge' }
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Find cheapest' }));
+    expect((await screen.findByRole('alert')).textContent).toBe(message);
+    expect(screen.queryByLabelText('Placement advice')).toBeNull();
+  });
+
+  it('is part of the Spot section', () => {
+    const { settings } = makeSettings({});
+    render(
+      <SpotSection
+        client={new SpotClient(settings)}
+        jobs={[]}
+        onStart={jest.fn()}
+      />
+    );
+    expect(
+      screen.getByRole('form', { name: 'Where is it cheapest?' })
+    ).toBeTruthy();
   });
 });

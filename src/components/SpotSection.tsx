@@ -2,6 +2,7 @@ import * as React from 'react';
 
 import { IJob } from '../api';
 import { ISpotEvent, ISpotResult, SpotClient, SpotMode } from '../spotApi';
+import { SpotPlacement } from './SpotPlacement';
 
 export const CURVE_WIDTH = 240;
 export const CURVE_HEIGHT = 80;
@@ -346,6 +347,7 @@ export function SpotSection(props: ISpotSectionProps): JSX.Element {
           )}
         </div>
       )}
+      <SpotPlacement client={client} />
     </div>
   );
 }

@@ -138,3 +138,39 @@ async def test_spot_is_wired(api):
     _, status = await api("status")
     assert status["capabilities"]["spot"]["wired"] is True
     assert "spot-run" in status["jobs"]["kinds"]
+
+
+@pytest.mark.aws
+async def test_placement_advice_from_moto_price_history(api, aws):
+    """moto's describe_spot_price_history cannot be seeded: it answers one record per (type,
+    zone) it offers, all at $0.00001 and stamped 2006-01-02T15:04:05Z. So the cheapest choice
+    is the first type by name in the first zone, the cheapest hour is 15 UTC, and p3.2xlarge
+    (not among moto's us-east-1 offerings) comes back as missing."""
+    params = {"instance_types": "ml.g5.xlarge,ml.p3.2xlarge", "region": "us-east-1", "days": "7"}
+    code, advice = await api("spot/placement", params=params)
+    assert code == 200, advice
+    assert advice["cheapest"]["instance_type"] == "ml.g5.xlarge"
+    assert advice["cheapest"]["az"] == "us-east-1a"
+    assert advice["cheapest"]["mean_price"] == pytest.approx(0.00001)
+    assert advice["cheapest_hours_utc"] == [15]
+    assert advice["records"] == len(advice["by_choice"]) > 1
+    assert {c["az"] for c in advice["by_choice"]} >= {"us-east-1a", "us-east-1b"}
+    assert advice["region"] == "us-east-1" and advice["days"] == 7
+    assert advice["missing_types"] == ["ml.p3.2xlarge"]
+
+
+@pytest.mark.aws
+@pytest.mark.parametrize(
+    "params, status, code_, text",
+    [
+        ({"instance_types": "ml.nope.xlarge"}, 404, "no_price_history", "ml.nope.xlarge"),
+        ({"instance_types": "g5 xlarge"}, 400, "bad_parameters", "not an instance type name"),
+        ({}, 400, "bad_parameters", "at least one allowed instance type"),
+        ({"instance_types": "ml.g5.xlarge", "days": "x"}, 400, "bad_parameters", "'days'"),
+        ({"instance_types": "ml.g5.xlarge", "days": "365"}, 400, "bad_parameters", "<= 90"),
+    ],
+)
+async def test_placement_errors_are_json_messages(api, aws, params, status, code_, text):
+    code, err = await api("spot/placement", params=params)
+    assert code == status, err
+    assert err["error"]["code"] == code_ and text in err["error"]["message"]

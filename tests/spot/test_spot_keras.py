@@ -56,3 +56,43 @@ def test_keras_model_and_optimizer_resume(tmp_path, monkeypatch):
     ):
         ckpt3.restore()
     ckpt3.close()
+
+
+def test_resumed_keras_run_draws_the_same_random_numbers(tmp_path):
+    """Two fresh processes (stopped after step 3, then resumed) draw what one uninterrupted
+    process draws, from every TF/Keras source: op-level seeds, tf.random's global generator,
+    keras.random and a Dropout layer. Without the restored RNG state the resumed process would
+    repeat the draws of steps 0..2."""
+    import json
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    script = str(Path(__file__).parent / "keras_rng_train.py")
+    repo = str(Path(__file__).parent.parent.parent)
+    env = {**os.environ, "PYTHONPATH": repo, "MLKIT_IMDS_ENDPOINT": ""}
+    env.pop("MLKIT_SPOT_CHANNEL", None)
+
+    def run(*args: str) -> None:
+        subprocess.run([sys.executable, script, *args], env=env, check=True, timeout=180)
+
+    with ThreadPoolExecutor(2) as pool:  # the uninterrupted run beside the interrupted one
+        whole = pool.submit(run, str(tmp_path / "a"), str(tmp_path / "whole.json"), "6")
+        run(str(tmp_path / "b"), str(tmp_path / "first.json"), "6", "3")
+        whole.result()
+    run(str(tmp_path / "b"), str(tmp_path / "resumed.json"), "6")
+    expected = json.loads((tmp_path / "whole.json").read_text())
+    first = json.loads((tmp_path / "first.json").read_text())
+    resumed = json.loads((tmp_path / "resumed.json").read_text())
+    assert sorted(first) == ["0", "1", "2"] and sorted(resumed) == ["3", "4", "5"]
+    assert first == {k: expected[k] for k in first}
+    for step, draws in resumed.items():
+        for source, got, want in zip(
+            ("tf.random.uniform", "global generator", "keras.random", "Dropout"),
+            draws,
+            expected[step],
+            strict=True,
+        ):
+            assert got == want, f"step {step}: {source} differs after resume"
+    assert resumed["3"] != expected["0"]  # the streams really moved on
