@@ -100,6 +100,13 @@ def dq() -> None:
 )
 @click.option("--ref", "refs", multiple=True, metavar="ALIAS=PATH", help="A reference dataset.")
 @click.option("--name", default=None, help="Record metric history under this dataset name.")
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="spark: run on a local SparkSession (needs the 'spark' extra); DATA may be a table.",
+)
 def dq_run(
     rules: str,
     data: str,
@@ -107,6 +114,7 @@ def dq_run(
     rows_out: str | None,
     refs: tuple[str, ...],
     name: str | None,
+    engine: str,
 ) -> None:
     """Evaluate the DQDL file RULES on DATA (a file, folder or glob); prints a per-rule table.
 
@@ -116,6 +124,14 @@ def dq_run(
     from .quality import evaluate
 
     _text, ruleset = _read_rules(rules)
+    spark = None
+    if engine == "spark":
+        from .quality.spark import local_session
+
+        try:
+            spark = local_session()
+        except ImportError as exc:
+            _die(str(exc))
     result = evaluate(
         ruleset,
         data,
@@ -123,6 +139,8 @@ def dq_run(
         row_level=rows_out is not None,
         history=name,
         dataset_name=name or data,
+        engine=engine,
+        spark=spark,
     )
     if json_out:
         _write(json_out, json.dumps(result.to_dict(), indent=2, default=str))

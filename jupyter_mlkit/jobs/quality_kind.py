@@ -88,12 +88,26 @@ def _validate_run(params: dict[str, Any], root: Path) -> dict[str, Any]:
     row_level = require(params, "row_level", bool, default=False)
     name = require(params, "dataset_name", str, default="") or data_raw
     ruleset_name = require(params, "ruleset_name", str, default="")
+    engine = require(params, "engine", str, default="duckdb")
+    if engine not in ("duckdb", "spark"):
+        raise BadParameters(
+            f"engine must be 'duckdb' or 'spark', not {engine!r}", details={"field": "engine"}
+        )
+    if engine == "spark":
+        import importlib.util
+
+        if importlib.util.find_spec("pyspark") is None:
+            raise BadParameters(
+                "engine 'spark' needs pyspark on the server: pip install 'jupyter-mlkit[spark]'",
+                details={"field": "engine"},
+            )
     out: dict[str, Any] = {
         "data": data,
         "references": references,
         "row_level": row_level,
         "dataset_name": name,
         "ruleset_name": ruleset_name,
+        "engine": engine,
     }
     # A rules file is re-read at run time, so a schedule follows edits of the file.
     out.update({"rules_path": rules_path} if rules_path else {"rules": text})
@@ -154,6 +168,13 @@ def _run_dq(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
         text = params["rules"]
     name = params["dataset_name"]
     history = MetricHistory(name, params.get("ruleset_name") or None, db_path=ctx.db_path)
+    engine = params.get("engine") or "duckdb"
+    spark, created = None, False
+    if engine == "spark":
+        from ..quality.spark import job_session
+
+        ctx.progress(0.0, "starting a local Spark session")
+        spark, created = job_session()
     try:
         result = evaluate(
             text,
@@ -164,11 +185,16 @@ def _run_dq(params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
             progress=lambda f, m: ctx.progress(0.95 * f, m),
             dataset_name=name,
             ruleset_name=params.get("ruleset_name") or None,
+            engine=engine,
+            spark=spark,
         )
     except DQDLSyntaxError as exc:
         raise syntax_error(exc) from None
     except DataError as exc:
         raise BadParameters(str(exc), code="data_error", details={"field": "data"}) from None
+    finally:
+        if created:
+            spark.stop()  # one job per process: free the JVM now
     summary = summarize(result)
     out_json = ctx.artifacts_dir / "result.json"
     out_json.write_text(json.dumps(result.to_dict(), indent=2, default=str), encoding="utf-8")
@@ -230,6 +256,7 @@ DQ_RUN = JobKind(
         "row_level": "boolean (optional, default false)",
         "dataset_name": "string (optional; the history key, default the data path)",
         "ruleset_name": "string (optional)",
+        "engine": "string (optional): duckdb (default) or spark (a local SparkSession)",
     },
 )
 

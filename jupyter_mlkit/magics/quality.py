@@ -15,7 +15,8 @@ from ..errors import MlkitError
 
 DQ_USAGE = (
     "usage: %%dq DATAFRAME_OR_PATH [--row-level] [--name NAME] [--ref ALIAS=VAR_OR_PATH ...]\n"
-    "       (the cell body is a DQDL ruleset)"
+    "            [--engine duckdb|spark]\n"
+    "       (the cell body is a DQDL ruleset; a Spark DataFrame runs on Spark by itself)"
 )
 
 
@@ -62,6 +63,7 @@ def _dq_parser() -> _Parser:
     p.add_argument("--row-level", action="store_true")
     p.add_argument("--name", default=None)
     p.add_argument("--ref", action="append", default=[])
+    p.add_argument("--engine", choices=["duckdb", "spark"], default=None)
     return p
 
 
@@ -97,6 +99,11 @@ class QualityMagics(Magics):
                 if not sep or not alias or not target:
                     raise _UsageError(f"--ref takes ALIAS=VAR_OR_PATH, not '{ref}'")
                 refs[alias] = self._resolve(target)
+            spark = None
+            if args.engine == "spark":
+                from ..quality.spark import local_session
+
+                spark = local_session()  # the notebook's active session when there is one
             result = evaluate(
                 cell,
                 data,
@@ -104,6 +111,8 @@ class QualityMagics(Magics):
                 row_level=args.row_level,
                 history=args.name,
                 dataset_name=args.name or (args.data if isinstance(data, str) else None),
+                engine=args.engine,
+                spark=spark,
             )
         except DQDLSyntaxError as exc:
             _say(f"line {exc.line}, column {exc.column}: {exc.message}")
@@ -116,6 +125,9 @@ class QualityMagics(Magics):
             return None
         except MlkitError as exc:
             _say(f"dq: {exc.message}")
+            return None
+        except (ImportError, ValueError) as exc:  # no pyspark; a Spark DataFrame with duckdb
+            _say(f"dq: {exc}")
             return None
         return _shown_as_widget(result)
 

@@ -1,9 +1,11 @@
-"""Evaluate a DQDL ruleset on a dataset with DuckDB, in as few scans as possible.
+"""Evaluate a DQDL ruleset on a dataset with DuckDB (or Spark), in as few scans as possible.
 
 All dataset-level metrics of the primary table (counts, means, compliance ratios, ...) are
 computed by ONE aggregate query; value frequencies (uniqueness, entropy, distinct counts) are
 sub-queries of that same statement, one per column set. Row-level outcomes come from one
 projection. Rules on reference datasets and CustomSql run as their own queries.
+With ``engine="spark"`` the same SQL is transpiled to Spark SQL and run on a SparkSession
+(see :mod:`.spark`).
 """
 
 from __future__ import annotations
@@ -18,17 +20,20 @@ from . import rules_column, rules_cross, rules_values
 from .anomaly import analyzer_rules, detect_anomalies
 from .model import Group, Rule, RuleExpr, Ruleset
 from .parser import parse
-from .plan import ERROR, FAILED, PASSED, Context, LeafPlan, Outcome, RuleError
+from .plan import ERROR, FAILED, PASSED, Context, LeafPlan, Outcome, RuleError, SQLError
+from .plan import sql_error as _sql_error
 from .result import AnalyzerOutcome, QualityResult, RuleOutcome
 from .rowlevel import _row_level, _row_preds, row_composite
 from .sandbox import Sandbox
-from .sources import DataError, Source, qstr, register
+from .sources import DataError, Source, qident, qstr, register
+from .spark_run import choose_session, isolate_spark
 
 if TYPE_CHECKING:
     from .history import MetricHistory
 
 Progress = Callable[[float, str], None]
 BUILDERS = {**rules_column.BUILDERS, **rules_values.BUILDERS, **rules_cross.BUILDERS}
+DB_ERRORS = (duckdb.Error, SQLError)
 
 
 def build(ctx: Context, rule: Rule) -> LeafPlan:
@@ -62,35 +67,64 @@ def _history(history, now: datetime):
 
 
 class _Run:
-    """One evaluation: a DuckDB connection with the data registered, and the plans."""
+    """One evaluation: a DuckDB connection (or a Spark look-alike) with the data registered."""
 
-    def __init__(self, rs: Ruleset, data, references, now, history, row_filter, timeout_s):
+    def __init__(self, rs: Ruleset, data, references, now, history, row_filter, timeout_s,
+                 spark=None):  # fmt: skip
         self.rs = rs
-        self.con = duckdb.connect(":memory:")
+        self.spark = spark is not None
+        if spark is not None:
+            from .spark import SparkConnection, register_spark
+
+            self.con = SparkConnection(spark)
+            reg = register_spark
+        else:
+            self.con = duckdb.connect(":memory:")
+            reg = register
         self.now = _now(now)
         self.store, hist = _history(history, self.now)
-        base = register(self.con, "__dq_input", data)
-        primary = base
-        if row_filter:
-            self.con.execute(
-                f"CREATE VIEW __dq_primary_view AS SELECT * FROM {base.table} WHERE {row_filter}"
-            )
-            primary = Source("__dq_primary_view", base.columns, base.paths, base.obj,
-                             base.file_format)  # fmt: skip
-        refs: dict[str, Source] = {}
-        for i, (alias, ref) in enumerate((references or {}).items()):
-            if alias == "primary":
-                continue
-            refs[alias] = register(self.con, f"__dq_ref_{i}", ref)
+        try:
+            base = reg(self.con, "__dq_input", data)
+            primary = base
+            if row_filter:
+                primary = self._filtered(base, row_filter)
+            refs: dict[str, Source] = {}
+            for i, (alias, ref) in enumerate((references or {}).items()):
+                if alias == "primary":
+                    continue
+                refs[alias] = reg(self.con, f"__dq_ref_{i}", ref)
+        except BaseException:
+            self.con.close()
+            raise
         self._sandbox: Sandbox | None = None
         self.timeout_s = timeout_s
         self.composite_mode = "column"
         self.ctx = Context(self.con, primary, refs, self.now, hist, self.sandbox, base.paths)
 
+    def _filtered(self, base: Source, row_filter: str) -> Source:
+        select = f"SELECT * FROM {base.table} WHERE {row_filter}"
+        if self.spark:
+            name = self.con.view_name("primary_view")
+            try:
+                self.con.create_view(name, select)
+            except SQLError as exc:
+                raise ValueError(f"row_filter {row_filter!r} is not usable: {exc}") from None
+            table = qident(name)
+        else:
+            self.con.execute(f"CREATE VIEW __dq_primary_view AS {select}")
+            table = "__dq_primary_view"
+        return Source(table, base.columns, base.paths, base.obj, base.file_format)
+
     def sandbox(self, sql: str, row_mode: bool):
         if self._sandbox is None:
-            self._sandbox = Sandbox(self.con, self.ctx.primary, self.ctx.references,
-                                    self.timeout_s)  # fmt: skip
+            if self.spark:
+                from .spark import SparkSandbox
+
+                self._sandbox = SparkSandbox(self.con, self.ctx.primary, self.ctx.references,
+                                             self.timeout_s)  # fmt: skip
+            else:
+                self._sandbox = Sandbox(self.con, self.ctx.primary, self.ctx.references,
+                                        self.timeout_s)  # fmt: skip
         return self._sandbox(sql, row_mode)
 
     def close(self) -> None:
@@ -139,16 +173,9 @@ class _Run:
             try:
                 values = self._fetch(sql)
                 values.update({a: values[b] for a, b in self.agg_alias.items()})
-            except duckdb.Error:
+            except DB_ERRORS:
                 # Some rule's SQL (a where clause, a cast) failed: isolate it, run the rest.
-                for p in live:
-                    one = self.aggregate_sql([p])
-                    if one is None:
-                        continue
-                    try:
-                        values.update(self._fetch(one))
-                    except duckdb.Error as exc:
-                        p.error = _sql_error(p.rule, exc)
+                values = isolate_spark(self, live) if self.spark else self._isolate(live)
         values.update(self._alias_freqs(live))
         out: dict[int, dict] = {}
         for i, p in enumerate(plans):
@@ -160,10 +187,36 @@ class _Run:
                     v[name] = fn()
                 except RuleError as exc:
                     p.error = str(exc)
-                except duckdb.Error as exc:
+                except DB_ERRORS as exc:
                     p.error = _sql_error(p.rule, exc)
             out[i] = v
         return out
+
+    def _isolate(self, live: list[LeafPlan], values: dict | None = None) -> dict[str, Any]:
+        values = {} if values is None else values
+        for p in live:
+            one = self.aggregate_sql([p])
+            if one is None:
+                continue
+            try:
+                values.update(self._fetch(one))
+            except DB_ERRORS as exc:
+                p.error = _sql_error(p.rule, exc)
+        return values
+
+    def _fetch_all(self, plans: list[LeafPlan]) -> dict[str, Any]:
+        sql = self.aggregate_sql(plans)
+        if sql is None:
+            return {}
+        try:
+            values = self._fetch(sql)
+        except DB_ERRORS as exc:
+            for p in plans:
+                if p.aggs or p.freqs:
+                    p.error = _sql_error(p.rule, exc)
+            return {}
+        values.update({a: values[b] for a, b in self.agg_alias.items()})
+        return values
 
     def _alias_freqs(self, plans: list[LeafPlan]) -> dict[str, Any]:
         """Plans sharing a frequency spec read the first plan's columns under their prefix."""
@@ -174,12 +227,6 @@ class _Run:
                 first.setdefault(spec, prefix)
                 alias[prefix] = first[spec]
         return {"__freq_alias__": alias}
-
-
-def _sql_error(rule: Rule, exc: Exception) -> str:
-    msg = str(exc).strip().splitlines()[0]
-    where = f' (where "{rule.where}")' if rule.where else ""
-    return f"the rule's SQL failed{where}: {msg}"
 
 
 def _report(progress: Progress | None, fraction: float, message: str) -> None:
@@ -250,6 +297,8 @@ def evaluate(
     ruleset_name: str | None = None,
     composite_mode: str = "column",
     memory_limit: str | None = None,
+    engine: str | None = None,
+    spark: Any = None,
 ) -> QualityResult:
     """Evaluate ``ruleset`` on ``data``. See the package docs for the arguments.
 
@@ -258,15 +307,19 @@ def evaluate(
     before evaluation (like Glue's push-down predicate). ``progress(fraction, message)`` is
     called as the run advances. ``composite_mode="row"`` applies and/or per row (Glue's
     ``compositeRuleEvaluation.method = ROW``). ``memory_limit`` (e.g. ``"1GB"``) caps DuckDB.
+    ``engine="spark"`` (chosen by itself when ``data`` is a Spark DataFrame or ``spark`` is
+    given) runs the same rules on ``spark``, a SparkSession (default: the data's session or the
+    active one); ``data`` may then also be a Spark DataFrame or a catalog table name.
     """
     if composite_mode not in ("column", "row"):
         raise ValueError(f"composite_mode must be 'column' or 'row', not {composite_mode!r}")
+    session = choose_session(engine, spark, data)
     rs = parse(ruleset) if isinstance(ruleset, str) else ruleset
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     _report(progress, 0.0, "reading the data")
-    run = _Run(rs, data, references, now, history, row_filter, custom_sql_timeout)
+    run = _Run(rs, data, references, now, history, row_filter, custom_sql_timeout, session)
     run.composite_mode = composite_mode
-    if memory_limit:
+    if memory_limit and session is None:
         run.con.execute(f"SET memory_limit = {qstr(memory_limit)}")
     try:
         return _evaluate(run, rs, row_level, progress, started, dataset_name, ruleset_name,

@@ -23,6 +23,11 @@ class RuleError(Exception):
     """A rule that cannot run on this data (missing column, type mismatch, bad SQL)."""
 
 
+class SQLError(Exception):
+    """A statement the Spark engine could not translate, refused, or Spark failed to run
+    (the DuckDB engine raises ``duckdb.Error`` instead; the engine catches both)."""
+
+
 @dataclass(frozen=True)
 class FreqSpec:
     """Value frequencies of a column tuple: ``SELECT cols, count(*) n ... GROUP BY cols``."""
@@ -68,7 +73,7 @@ class LeafPlan:
 class Context:
     """Everything a rule builder needs."""
 
-    con: Any  # duckdb connection holding the primary and reference views
+    con: Any  # DuckDB connection (or Spark look-alike) holding the primary and reference views
     primary: Source
     references: dict[str, Source]
     now: datetime
@@ -102,6 +107,13 @@ class Context:
                 f"Reference dataset {alias!r} was not given (references given: {given})"
             )
         return src
+
+
+def sql_error(rule: Rule, exc: Exception) -> str:
+    """A rule's Error message for SQL that failed (its where clause named)."""
+    msg = str(exc).strip().splitlines()[0]
+    where = f' (where "{rule.where}")' if rule.where else ""
+    return f"the rule's SQL failed{where}: {msg}"
 
 
 def filt(where: str | None) -> str:

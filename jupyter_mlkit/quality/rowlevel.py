@@ -29,14 +29,15 @@ def _row_preds(leaves: list[Rule], plans: list[LeafPlan]) -> dict[int, str | Non
 
 def _row_level(run, rs: Ruleset, leaves: list[Rule], plans: list[LeafPlan]):
     preds = _row_preds(leaves, plans)
-    cols = [f"{_verdict_sql(node, preds) or 'NULL'} AS __dq_v{i}" for i, node in
+    cols = [f"{_verdict_sql(node, preds) or 'CAST(NULL AS BOOLEAN)'} AS __dq_v{i}" for i, node in
             enumerate(rs.rules)]  # fmt: skip
     texts = [qstr(node.to_dqdl()) for node in rs.rules]
     p_list = ", ".join(f"CASE WHEN __dq_v{i} THEN {t} END" for i, t in enumerate(texts))
     f_list = ", ".join(f"CASE WHEN NOT __dq_v{i} THEN {t} END" for i, t in enumerate(texts))
     s_list = ", ".join(f"CASE WHEN __dq_v{i} IS NULL THEN {t} END" for i, t in enumerate(texts))
     keep = ", ".join(qident(c) for c in run.ctx.primary.columns)
-    no_null = "lambda x: x IS NOT NULL"
+    # sqlglot reads DuckDB's older arrow lambdas only; DuckDB 2 accepts only the new syntax.
+    no_null = "x -> x IS NOT NULL" if getattr(run, "spark", False) else "lambda x: x IS NOT NULL"
     sql = (
         f"WITH base AS (SELECT *, row_number() OVER () AS __dq_rid FROM {run.ctx.primary.table}),"
         f" judged AS (SELECT *, {', '.join(cols) or 'NULL AS __dq_none'} FROM base),"
@@ -45,8 +46,10 @@ def _row_level(run, rs: Ruleset, leaves: list[Rule], plans: list[LeafPlan]):
         f" list_filter(list_value({f_list or 'NULL'}), {no_null}) AS DataQualityRulesFail,"
         f" list_filter(list_value({s_list or 'NULL'}), {no_null}) AS DataQualityRulesSkip"
         f" FROM judged)"
-        f" SELECT * EXCLUDE (__dq_rid), CASE WHEN len(DataQualityRulesFail) = 0 THEN 'Passed'"
-        f" ELSE 'Failed' END AS DataQualityEvaluationResult FROM lists ORDER BY __dq_rid"
+        f" SELECT {keep}{', ' if keep else ''}DataQualityRulesPass, DataQualityRulesFail,"
+        f" DataQualityRulesSkip, CASE WHEN array_length(DataQualityRulesFail) = 0"
+        f" THEN 'Passed' ELSE 'Failed' END AS DataQualityEvaluationResult"
+        f" FROM lists ORDER BY __dq_rid"
     )
     run._row_sql = sql
     return run.con.execute(sql).df()

@@ -120,6 +120,11 @@ def register(con: duckdb.DuckDBPyConnection, name: str, data: Any) -> Source:
             import pyarrow as pa
 
             obj = pa.table(data)
+        elif mod.startswith("pyspark"):
+            raise DataError(
+                "a Spark DataFrame needs the Spark engine (evaluate(..., engine='spark')); "
+                "recommend() and explain() run on DuckDB only: pass df.limit(n).toPandas()"
+            )
         else:
             raise DataError(
                 f"unsupported data of type {type(data).__name__}: pass a pandas DataFrame, "

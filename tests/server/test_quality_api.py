@@ -130,6 +130,8 @@ async def test_run_refuses_bad_rules_and_paths_before_any_job(api, data, jp_root
     assert code == 403
     code, body = await api("quality/run", "POST", {"data": data})
     assert code == 400 and "rules" in body["error"]["message"]
+    code, body = await api("quality/run", "POST", {"rules": RULES, "data": data, "engine": "flink"})
+    assert code == 400 and body["error"]["details"]["field"] == "engine"
     code, page = await api("jobs", params={"kind": "dq-run"})
     assert page["total"] == 0  # nothing was written
 
