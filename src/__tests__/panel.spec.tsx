@@ -4,7 +4,7 @@ import * as React from 'react';
 import { MlkitClient } from '../api';
 import { CapabilitySection } from '../components/CapabilitySection';
 import { JobsSection } from '../components/JobsSection';
-import { startupFailure } from '../components/LifecycleBanner';
+import { DISMISSED_KEY, startupFailure } from '../components/LifecycleBanner';
 import { ProfileForm } from '../components/ProfileForm';
 import { IRun } from '../lifecycleApi';
 import { MlkitModel } from '../model';
@@ -202,6 +202,14 @@ describe('failed lifecycle script banner', () => {
       fireEvent.click(screen.getByText('Dismiss'));
     });
     expect(screen.queryByText(/see logs$/)).toBeNull();
+    // The dismissal outlives the page: a new panel does not show the same run again.
+    expect(window.localStorage.getItem(DISMISSED_KEY)).toBe('7');
+    view!.unmount();
+    await act(async () => {
+      render(<MlkitPanelView model={model} />);
+    });
+    expect(screen.queryByText(/see logs$/)).toBeNull();
+    window.localStorage.removeItem(DISMISSED_KEY);
     model.dispose();
   });
 });

@@ -11,6 +11,26 @@ export interface IStartupFailure {
   run: IRun | null;
 }
 
+/** Where the id of the last dismissed failed run is kept, so a reload does not bring it back. */
+export const DISMISSED_KEY = 'jupyter-mlkit:lifecycle-banner-dismissed';
+
+function readDismissed(): number | null {
+  try {
+    const value = Number(window.localStorage.getItem(DISMISSED_KEY));
+    return Number.isInteger(value) && value > 0 ? value : null;
+  } catch {
+    return null; // storage disabled: dismissal lasts until the page is reloaded
+  }
+}
+
+function writeDismissed(id: number): void {
+  try {
+    window.localStorage.setItem(DISMISSED_KEY, String(id));
+  } catch {
+    // storage disabled: nothing to keep
+  }
+}
+
 /** The top-banner line for a failed or timed-out on-create / on-start script, if any. */
 export function startupFailure(
   status: ILifecycleStatus | null | undefined
@@ -50,7 +70,9 @@ export function LifecycleBanner(props: {
 }): JSX.Element | null {
   const { client } = props;
   const [status, setStatus] = React.useState<ILifecycleStatus | null>(null);
-  const [dismissed, setDismissed] = React.useState<number | null>(null);
+  const [dismissed, setDismissed] = React.useState<number | null>(
+    readDismissed
+  );
 
   React.useEffect(() => {
     let alive = true;
@@ -92,7 +114,10 @@ export function LifecycleBanner(props: {
             type="button"
             className="jp-mlkit-link"
             aria-label="Dismiss"
-            onClick={() => setDismissed(run.id)}
+            onClick={() => {
+              writeDismissed(run.id);
+              setDismissed(run.id);
+            }}
           >
             Dismiss
           </button>

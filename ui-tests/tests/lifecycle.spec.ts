@@ -57,7 +57,7 @@ test.describe('ML Kit lifecycle section', () => {
   });
 
   // The UI test server runs without AWS credentials (none exist on this machine or in CI; the
-  // run sets AWS_EC2_METADATA_DISABLED=true only to skip the instance-metadata wait).
+  // test server config, ui-tests/jupyter_server_test_config.py, removes every credential source).
   test('notebook instances without AWS credentials show a message', async ({ page }) => {
     await page.getByRole('tab', { name: 'ML Kit' }).click();
     const section = page.locator('#jp-mlkit-panel details[data-capability="lifecycle"]');
