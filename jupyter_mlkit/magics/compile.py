@@ -7,26 +7,19 @@ reports. Problems are one line on stderr; the cell itself always runs.
 
 from __future__ import annotations
 
-import argparse
 import shlex
 import sys
 from typing import Any
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
+from ._common import Parser as _Parser
+from ._common import UsageError as _UsageError
+
 USAGE = (
     "usage: %%mlkit_compile [--objective speed|memory|balanced] [--budget SECONDS] "
     "[--candidates a,b,...]"
 )
-
-
-class _UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # no SystemExit inside a kernel
-        raise _UsageError(message)
 
 
 def _parser() -> _Parser:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shlex
-import sys
 from pathlib import Path
 from typing import Any
 
 from IPython.core.magic import Magics, line_magic, magics_class
 
 from ..errors import MlkitError
+from ._common import Parser as _Parser
+from ._common import UsageError as _UsageError
+from ._common import resolve
+from ._common import say as _say
 
 BASELINE_USAGE = "usage: %monitor_baseline DATAFRAME_OR_PATH --out DIR [--format csv|json|parquet]"
 DRIFT_USAGE = (
@@ -20,19 +22,6 @@ DRIFT_USAGE = (
     "              [--plots N]   (CURRENT and BASELINE_OR_DATA: a DataFrame variable or a path;\n"
     "              a baseline folder or Baseline is used as is, data gets a baseline in memory)"
 )
-
-
-class _UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # no SystemExit inside a kernel
-        raise _UsageError(message)
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr)
 
 
 def _baseline_parser() -> _Parser:
@@ -64,13 +53,7 @@ def _is_baseline_dir(value: Any) -> bool:
 @magics_class
 class MonitorMagics(Magics):
     def _resolve(self, name: str) -> Any:
-        """A variable of the user's namespace by that name, else a path (relative to cwd)."""
-        ns = self.shell.user_ns if self.shell is not None else {}
-        if name in ns:
-            return ns[name]
-        if name.isidentifier() and not os.path.exists(name):
-            raise _UsageError(f"no variable or file named '{name}'")
-        return name
+        return resolve(self.shell, name)
 
     def _run(self, what: str, usage: str, fn) -> Any:
         from ..jobs.monitor_kind import monitor_errors

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import argparse
 import functools
-import os
 import shlex
-import sys
 from typing import Any
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
 from ..errors import MlkitError
+from ._common import Parser as _Parser
+from ._common import UsageError as _UsageError
+from ._common import resolve
+from ._common import say as _say
 
 DQ_USAGE = (
     "usage: %%dq DATAFRAME_OR_PATH [--row-level] [--name NAME] [--ref ALIAS=VAR_OR_PATH ...]\n"
     "            [--engine duckdb|spark]\n"
     "       (the cell body is a DQDL ruleset; a Spark DataFrame runs on Spark by itself)"
 )
-
-
-class _UsageError(Exception):
-    pass
 
 
 @functools.cache
@@ -52,11 +49,6 @@ def _shown_as_widget(result: Any) -> Any:
     return cls(**{f.name: getattr(result, f.name) for f in fields(result)})
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # no SystemExit inside a kernel
-        raise _UsageError(message)
-
-
 def _dq_parser() -> _Parser:
     p = _Parser(prog="%%dq", add_help=False)
     p.add_argument("data")
@@ -67,20 +59,10 @@ def _dq_parser() -> _Parser:
     return p
 
 
-def _say(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
 @magics_class
 class QualityMagics(Magics):
     def _resolve(self, name: str) -> Any:
-        """A variable of the user's namespace by that name, else a path (relative to cwd)."""
-        ns = self.shell.user_ns if self.shell is not None else {}
-        if name in ns:
-            return ns[name]
-        if name.isidentifier() and not os.path.exists(name):
-            raise _UsageError(f"no variable or file named '{name}'")
-        return name
+        return resolve(self.shell, name)
 
     @cell_magic
     def dq(self, line: str, cell: str):

@@ -11,21 +11,14 @@ import time
 from IPython.core.magic import Magics, line_magic, magics_class
 
 from ..errors import MlkitError
+from ._common import Parser as _Parser
+from ._common import UsageError as _UsageError
 
 USAGE = (
     "usage: %mlkit_spot_train [--checkpoint-uri URI] [--max-run S] [--max-wait S] [--notice S]\n"
     "           [--simulate-interruptions N] [--seed K] [--mode notice|kill|mixed] [--nproc N]\n"
     "           [--instance-type T] [--wait-scale F] [--wait] train.py [script args...]"
 )
-
-
-class _UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # no SystemExit inside a kernel
-        raise _UsageError(message)
 
 
 def _parser() -> _Parser:
