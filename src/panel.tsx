@@ -16,6 +16,7 @@ import { CompileClient } from './compileApi';
 import { QualityClient } from './qualityApi';
 import { SpotSection } from './components/SpotSection';
 import { SpotClient } from './spotApi';
+import { FormError } from './components/FormControls';
 
 export const CAPABILITY_SECTIONS = [
   {
@@ -166,11 +167,7 @@ export function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
             await model.startJob('profile', { path });
           }}
         />
-        {actionError && (
-          <div className="jp-mlkit-form-error" role="alert">
-            {actionError}
-          </div>
-        )}
+        <FormError message={actionError} />
         <JobsSection
           jobs={model.jobs}
           total={model.total}

@@ -8,6 +8,7 @@ import {
   ICompileZoo
 } from '../compileApi';
 import { hasResult, JobNotReady } from './JobOutcome';
+import { FormError, TextField } from './FormControls';
 
 function num(v: number | null | undefined, digits: number): string {
   return v === null || v === undefined ? '-' : v.toFixed(digits);
@@ -216,19 +217,13 @@ export function CompileSection(props: ICompileSectionProps): JSX.Element {
             ))}
           </select>
         </label>
-        <label
-          className="jp-mlkit-label"
+        <TextField
+          label="or script"
           title="A training script inside the server root, run unchanged with its models optimized on their first training step (instead of a zoo model)"
-        >
-          or script
-          <input
-            className="jp-mlkit-input"
-            type="text"
-            placeholder="train.py"
-            value={script}
-            onChange={e => setScript(e.target.value)}
-          />
-        </label>
+          placeholder="train.py"
+          value={script}
+          onChange={setScript}
+        />
         <label className="jp-mlkit-label">
           Size
           <select
@@ -277,11 +272,7 @@ export function CompileSection(props: ICompileSectionProps): JSX.Element {
         >
           Run benchmark
         </button>
-        {error && (
-          <div className="jp-mlkit-form-error" role="alert">
-            {error}
-          </div>
-        )}
+        <FormError message={error} />
       </form>
       {newest && <CompileResults job={newest} />}
     </div>

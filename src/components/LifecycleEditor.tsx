@@ -7,6 +7,7 @@ import {
   ITemplate,
   LifecycleClient
 } from '../lifecycleApi';
+import { FormError } from './FormControls';
 
 export interface IEditorValue {
   name: string;
@@ -244,11 +245,7 @@ export function LifecycleEditor(props: {
         />
       </label>
       <Problems problems={by('on_start')} label="on-start" />
-      {error && (
-        <div className="jp-mlkit-form-error" role="alert">
-          {error}
-        </div>
-      )}
+      <FormError message={error} />
       <div className="jp-mlkit-form">
         <button
           className="jp-mlkit-button jp-mod-accept"

@@ -12,6 +12,7 @@ import {
 } from '../lifecycleApi';
 import { EMPTY_EDITOR, IEditorValue, LifecycleEditor } from './LifecycleEditor';
 import { NotebookInstances } from './NotebookInstances';
+import { FormError } from './FormControls';
 
 /** A request to show one run's log (from the panel's banner); `seq` makes a repeat count. */
 export interface IShowRun {
@@ -286,11 +287,7 @@ export function LifecycleSection(props: {
           }
         />
       )}
-      {error && (
-        <div className="jp-mlkit-form-error" role="alert">
-          {error}
-        </div>
-      )}
+      <FormError message={error} />
       {message && <div className="jp-mlkit-lc-message">{message}</div>}
       <h4>Configurations</h4>
       <ul className="jp-mlkit-lc-configs" aria-label="Lifecycle configurations">

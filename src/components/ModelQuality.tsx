@@ -3,6 +3,7 @@ import * as React from 'react';
 import { IJob } from '../api';
 import { IMonitorQualityParams, IViolation } from '../monitorApi';
 import { hasResult, JobNotReady, RunPicker } from './JobOutcome';
+import { FormError, TextField } from './FormControls';
 
 export type ProblemType = IMonitorQualityParams['problem_type'];
 
@@ -125,24 +126,6 @@ export function ModelQuality({
     }
   };
 
-  const field = (
-    title: string,
-    value: string,
-    set: (v: string) => void,
-    placeholder: string
-  ) => (
-    <label className="jp-mlkit-label">
-      {title}
-      <input
-        className="jp-mlkit-input"
-        type="text"
-        placeholder={placeholder}
-        value={value}
-        onChange={e => set(e.target.value)}
-      />
-    </label>
-  );
-
   return (
     <div className="jp-mlkit-mq">
       <form
@@ -150,7 +133,12 @@ export function ModelQuality({
         onSubmit={submit}
         aria-label="Model quality"
       >
-        {field('Predictions with labels', data, setData, 'data/scored.csv')}
+        <TextField
+          label="Predictions with labels"
+          value={data}
+          onChange={setData}
+          placeholder="data/scored.csv"
+        />
         <label className="jp-mlkit-label">
           Problem type
           <select
@@ -165,21 +153,32 @@ export function ModelQuality({
             ))}
           </select>
         </label>
-        {field('Prediction column', prediction, setPrediction, 'prediction')}
-        {field('Label column', label, setLabel, 'label')}
-        {problem === 'BinaryClassification' &&
-          field(
-            'Probability column (optional)',
-            probability,
-            setProbability,
-            'probability'
-          )}
-        {field(
-          'Constraints (optional)',
-          constraints,
-          setConstraints,
-          'monitor/quality/constraints.json'
+        <TextField
+          label="Prediction column"
+          value={prediction}
+          onChange={setPrediction}
+          placeholder="prediction"
+        />
+        <TextField
+          label="Label column"
+          value={label}
+          onChange={setLabel}
+          placeholder="label"
+        />
+        {problem === 'BinaryClassification' && (
+          <TextField
+            label="Probability column (optional)"
+            value={probability}
+            onChange={setProbability}
+            placeholder="probability"
+          />
         )}
+        <TextField
+          label="Constraints (optional)"
+          value={constraints}
+          onChange={setConstraints}
+          placeholder="monitor/quality/constraints.json"
+        />
         <button
           className="jp-mlkit-button jp-mod-accept"
           type="submit"
@@ -187,11 +186,7 @@ export function ModelQuality({
         >
           Check model quality
         </button>
-        {error && (
-          <div className="jp-mlkit-form-error" role="alert">
-            {error}
-          </div>
-        )}
+        <FormError message={error} />
       </form>
       {selected && (
         <div className="jp-mlkit-mq-latest">

@@ -11,6 +11,7 @@ import { hasResult, JobNotReady, RunPicker } from './JobOutcome';
 import { DriftChart } from './DriftChart';
 import { FeatureDistributions } from './DistributionChart';
 import { ModelQuality } from './ModelQuality';
+import { FormError, TextField } from './FormControls';
 
 export type BaselineMode = 'data' | 'folder';
 
@@ -262,26 +263,18 @@ export function MonitorSection(props: IMonitorSectionProps): JSX.Element {
             onChange={e => setBaseline(e.target.value)}
           />
         </label>
-        <label className="jp-mlkit-label">
-          Current data
-          <input
-            className="jp-mlkit-input"
-            type="text"
-            placeholder="data/today.csv"
-            value={current}
-            onChange={e => setCurrent(e.target.value)}
-          />
-        </label>
-        <label className="jp-mlkit-label">
-          Name (history)
-          <input
-            className="jp-mlkit-input"
-            type="text"
-            placeholder="monitor"
-            value={name}
-            onChange={e => setName(e.target.value)}
-          />
-        </label>
+        <TextField
+          label="Current data"
+          placeholder="data/today.csv"
+          value={current}
+          onChange={setCurrent}
+        />
+        <TextField
+          label="Name (history)"
+          placeholder="monitor"
+          value={name}
+          onChange={setName}
+        />
         <button
           className="jp-mlkit-button jp-mod-accept"
           type="submit"
@@ -296,11 +289,7 @@ export function MonitorSection(props: IMonitorSectionProps): JSX.Element {
             Computing the baseline ({baselineJob?.state ?? 'queued'})…
           </p>
         )}
-        {runError && (
-          <div className="jp-mlkit-form-error" role="alert">
-            {runError}
-          </div>
-        )}
+        <FormError message={runError} />
       </form>
       {selected && (
         <div className="jp-mlkit-mon-latest">

@@ -6,6 +6,7 @@ import {
   LifecycleClient
 } from '../lifecycleApi';
 import { CreateInstanceForm } from './NotebookInstanceForm';
+import { FormError } from './FormControls';
 
 /** How often the instance table refreshes while it is open (states change on AWS's side). */
 export const INSTANCES_REFRESH_MS = 15000;
@@ -111,11 +112,7 @@ export function NotebookInstances(props: {
       onToggle={e => setOpen((e.currentTarget as HTMLDetailsElement).open)}
     >
       <summary>Notebook instances (SageMaker)</summary>
-      {loadError && (
-        <div className="jp-mlkit-form-error" role="alert">
-          {loadError}
-        </div>
-      )}
+      <FormError message={loadError} />
       {note && <div className="jp-mlkit-lc-message">{note}</div>}
       {list && instances.length === 0 && (
         <p className="jp-mlkit-blurb">No notebook instances.</p>

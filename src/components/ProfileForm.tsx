@@ -1,5 +1,7 @@
 import * as React from 'react';
 
+import { FormError, TextField } from './FormControls';
+
 export interface IProfileFormProps {
   onSubmit: (path: string) => Promise<void>;
 }
@@ -27,16 +29,12 @@ export function ProfileForm({ onSubmit }: IProfileFormProps): JSX.Element {
       onSubmit={submit}
       aria-label="Profile a file"
     >
-      <label className="jp-mlkit-label">
-        File to profile (CSV, Parquet, JSON lines)
-        <input
-          className="jp-mlkit-input"
-          type="text"
-          placeholder="data/sales.csv"
-          value={path}
-          onChange={e => setPath(e.target.value)}
-        />
-      </label>
+      <TextField
+        label="File to profile (CSV, Parquet, JSON lines)"
+        placeholder="data/sales.csv"
+        value={path}
+        onChange={setPath}
+      />
       <button
         className="jp-mlkit-button jp-mod-accept"
         type="submit"
@@ -44,11 +42,7 @@ export function ProfileForm({ onSubmit }: IProfileFormProps): JSX.Element {
       >
         Profile
       </button>
-      {error && (
-        <div className="jp-mlkit-form-error" role="alert">
-          {error}
-        </div>
-      )}
+      <FormError message={error} />
     </form>
   );
 }

@@ -11,6 +11,7 @@ import {
 } from '../qualityApi';
 import { hasResult, JobNotReady, RunPicker } from './JobOutcome';
 import { DqdlEditor } from './DqdlEditor';
+import { FormError, TextField } from './FormControls';
 
 export const STARTER_RULES = `Rules = [
     RowCount > 0
@@ -300,16 +301,12 @@ export function QualitySection(props: IQualitySectionProps): JSX.Element {
           keywords={ruleTypes?.keywords}
           delay={props.validateDelay}
         />
-        <label className="jp-mlkit-label">
-          Dataset (CSV, Parquet, JSON lines; a file, folder or glob)
-          <input
-            className="jp-mlkit-input"
-            type="text"
-            placeholder="data/orders.csv"
-            value={data}
-            onChange={e => setData(e.target.value)}
-          />
-        </label>
+        <TextField
+          label="Dataset (CSV, Parquet, JSON lines; a file, folder or glob)"
+          placeholder="data/orders.csv"
+          value={data}
+          onChange={setData}
+        />
         <label className="jp-mlkit-check">
           <input
             type="checkbox"
@@ -338,11 +335,7 @@ export function QualitySection(props: IQualitySectionProps): JSX.Element {
             </button>
           )}
         </div>
-        {runError && (
-          <div className="jp-mlkit-form-error" role="alert">
-            {runError}
-          </div>
-        )}
+        <FormError message={runError} />
       </form>
       {selected && (
         <div className="jp-mlkit-dq-latest">

@@ -1,6 +1,7 @@
 import * as React from 'react';
 
 import { ISpotPlacement, SpotClient } from '../spotApi';
+import { FormError, TextField } from './FormControls';
 
 /** "Where is it cheapest?": spot placement advice for the instance types the user allows. */
 export function SpotPlacement({ client }: { client: SpotClient }): JSX.Element {
@@ -38,26 +39,18 @@ export function SpotPlacement({ client }: { client: SpotClient }): JSX.Element {
       aria-label="Where is it cheapest?"
     >
       <div className="jp-mlkit-spot-placement-title">Where is it cheapest?</div>
-      <label className="jp-mlkit-label">
-        Instance types
-        <input
-          className="jp-mlkit-input"
-          type="text"
-          placeholder="ml.g5.xlarge, ml.p3.2xlarge"
-          value={types}
-          onChange={e => setTypes(e.target.value)}
-        />
-      </label>
-      <label className="jp-mlkit-label">
-        Region
-        <input
-          className="jp-mlkit-input"
-          type="text"
-          placeholder="the server's default"
-          value={region}
-          onChange={e => setRegion(e.target.value)}
-        />
-      </label>
+      <TextField
+        label="Instance types"
+        placeholder="ml.g5.xlarge, ml.p3.2xlarge"
+        value={types}
+        onChange={setTypes}
+      />
+      <TextField
+        label="Region"
+        placeholder="the server's default"
+        value={region}
+        onChange={setRegion}
+      />
       <button
         className="jp-mlkit-button"
         type="submit"
@@ -65,11 +58,7 @@ export function SpotPlacement({ client }: { client: SpotClient }): JSX.Element {
       >
         {busy ? 'Asking EC2…' : 'Find cheapest'}
       </button>
-      {error && (
-        <div className="jp-mlkit-form-error" role="alert">
-          {error}
-        </div>
-      )}
+      <FormError message={error} />
       {advice && best && (
         <div className="jp-mlkit-spot-advice" aria-label="Placement advice">
           <div>

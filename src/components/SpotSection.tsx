@@ -3,6 +3,7 @@ import * as React from 'react';
 import { IJob } from '../api';
 import { ISpotEvent, ISpotResult, SpotClient, SpotMode } from '../spotApi';
 import { SpotPlacement } from './SpotPlacement';
+import { FormError, TextField } from './FormControls';
 
 export const CURVE_WIDTH = 240;
 export const CURVE_HEIGHT = 80;
@@ -253,36 +254,24 @@ export function SpotSection(props: ISpotSectionProps): JSX.Element {
         onSubmit={run}
         aria-label="Spot training"
       >
-        <label className="jp-mlkit-label">
-          Training script
-          <input
-            className="jp-mlkit-input"
-            type="text"
-            placeholder="train.py"
-            value={script}
-            onChange={e => setScript(e.target.value)}
-          />
-        </label>
-        <label className="jp-mlkit-label">
-          Script arguments
-          <input
-            className="jp-mlkit-input"
-            type="text"
-            placeholder="--steps 400"
-            value={args}
-            onChange={e => setArgs(e.target.value)}
-          />
-        </label>
-        <label className="jp-mlkit-label">
-          Checkpoint URI
-          <input
-            className="jp-mlkit-input"
-            type="text"
-            placeholder="checkpoints/run-1 or s3://bucket/prefix"
-            value={uri}
-            onChange={e => setUri(e.target.value)}
-          />
-        </label>
+        <TextField
+          label="Training script"
+          placeholder="train.py"
+          value={script}
+          onChange={setScript}
+        />
+        <TextField
+          label="Script arguments"
+          placeholder="--steps 400"
+          value={args}
+          onChange={setArgs}
+        />
+        <TextField
+          label="Checkpoint URI"
+          placeholder="checkpoints/run-1 or s3://bucket/prefix"
+          value={uri}
+          onChange={setUri}
+        />
         <label className="jp-mlkit-label">
           Simulated interruptions
           <input
@@ -322,11 +311,7 @@ export function SpotSection(props: ISpotSectionProps): JSX.Element {
         >
           Run
         </button>
-        {runError && (
-          <div className="jp-mlkit-form-error" role="alert">
-            {runError}
-          </div>
-        )}
+        <FormError message={runError} />
       </form>
       {newest && (
         <div className="jp-mlkit-spot-latest" data-job={newest.id}>
@@ -340,11 +325,7 @@ export function SpotSection(props: ISpotSectionProps): JSX.Element {
           {!result && newest.error && (
             <div className="jp-mlkit-job-error">{newest.error.message}</div>
           )}
-          {error && (
-            <div className="jp-mlkit-form-error" role="alert">
-              {error}
-            </div>
-          )}
+          <FormError message={error} />
         </div>
       )}
       <SpotPlacement client={client} />
