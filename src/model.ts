@@ -14,6 +14,8 @@ export type ServerHealth =
 
 export const FAST_INTERVAL = 1000;
 export const SLOW_INTERVAL = 10000;
+/** The Jobs list starts with the newest PAGE_SIZE jobs; "Show older" adds as many again. */
+export const PAGE_SIZE = 50;
 
 /**
  * The panel's state: server health and the jobs list, refreshed by a Poll that backs off on
@@ -49,6 +51,17 @@ export class MlkitModel {
     return this._total;
   }
 
+  /** How many of the newest jobs the list holds (it grows with showMore). */
+  get limit(): number {
+    return this._limit;
+  }
+
+  /** Hold PAGE_SIZE more of the older jobs in the list, and fetch them now. */
+  async showMore(): Promise<void> {
+    this._limit += PAGE_SIZE;
+    await this.refresh();
+  }
+
   get hasActiveJobs(): boolean {
     return this._jobs.some(job => !FINAL_STATES.includes(job.state));
   }
@@ -70,7 +83,7 @@ export class MlkitModel {
       return;
     }
     try {
-      const list = await this.client.listJobs({ limit: 50 });
+      const list = await this.client.listJobs({ limit: this._limit });
       this._jobs = list.jobs;
       this._total = list.total;
     } catch (error) {
@@ -170,4 +183,5 @@ export class MlkitModel {
   private _health: ServerHealth = { kind: 'unknown' };
   private _jobs: IJob[] = [];
   private _total = 0;
+  private _limit = PAGE_SIZE;
 }

@@ -179,6 +179,7 @@ export function MlkitPanelView({ model }: { model: MlkitModel }): JSX.Element {
             })
           }
           loadLog={id => model.jobLog(id)}
+          onShowMore={() => act(() => model.showMore())}
         />
       </section>
     </div>

@@ -10,7 +10,7 @@ import * as React from 'react';
 import { MlkitClient } from '../api';
 import { JobRow, JobsSection } from '../components/JobsSection';
 import { MlkitModel } from '../model';
-import { job, makeSettings } from './fakeServer';
+import { job, makeSettings, status } from './fakeServer';
 
 const ID = 'a'.repeat(32);
 
@@ -119,6 +119,72 @@ describe('MlkitModel rerun and log', () => {
         `POST jobs/${ID}/rerun`,
         `GET jobs/${ID}/log?lines=50`
       ]);
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+describe('older jobs', () => {
+  it('says how many are not shown and fetches more on Show older', async () => {
+    const ids = Array.from({ length: 120 }, (_, i) =>
+      i.toString(16).padStart(32, '0')
+    );
+    const { settings, calls } = makeSettings({
+      'GET jobs': () => {
+        const limit = Number(
+          new URL('http://x/' + calls[calls.length - 1].path).searchParams.get(
+            'limit'
+          )
+        );
+        return {
+          status: 200,
+          body: {
+            jobs: ids.slice(0, limit).map(id => job({ id })),
+            total: ids.length,
+            limit,
+            offset: 0
+          }
+        };
+      },
+      'GET status': () => ({ status: 200, body: status() })
+    });
+    const model = new MlkitModel(new MlkitClient(settings), {
+      standby: 'never'
+    });
+    try {
+      await model.refresh();
+      expect(model.jobs).toHaveLength(50);
+      const onShowMore = jest.fn(() => model.showMore());
+      const { rerender } = render(
+        <JobsSection
+          jobs={model.jobs}
+          total={model.total}
+          onCancel={jest.fn()}
+          onDelete={jest.fn()}
+          onShowMore={onShowMore}
+        />
+      );
+      expect(screen.getByText(/70 older jobs not shown/)).toBeTruthy();
+      await act(async () => {
+        fireEvent.click(screen.getByText('Show older'));
+        await onShowMore.mock.results[0].value;
+      });
+      expect(model.limit).toBe(100);
+      expect(model.jobs).toHaveLength(100);
+      rerender(
+        <JobsSection
+          jobs={model.jobs}
+          total={model.total}
+          onCancel={jest.fn()}
+          onDelete={jest.fn()}
+          onShowMore={onShowMore}
+        />
+      );
+      expect(screen.getByText(/20 older jobs not shown/)).toBeTruthy();
+      expect(
+        calls.filter(c => c.path.startsWith('jobs')).map(c => c.path)
+      ).toEqual(['jobs?limit=50', 'jobs?limit=100']);
     } finally {
       model.dispose();
     }

@@ -196,6 +196,8 @@ export interface IJobsSectionProps {
   onDelete: (id: string) => void;
   onRerun?: (id: string) => void;
   loadLog?: (id: string) => Promise<string>;
+  /** Fetch more of the older jobs. */
+  onShowMore?: () => void;
 }
 
 export function JobsSection(props: IJobsSectionProps): JSX.Element {
@@ -217,6 +219,14 @@ export function JobsSection(props: IJobsSectionProps): JSX.Element {
       {props.total > props.jobs.length && (
         <li className="jp-mlkit-more">
           {props.total - props.jobs.length} older jobs not shown
+          {props.onShowMore && (
+            <>
+              {' '}
+              <button className="jp-mlkit-link" onClick={props.onShowMore}>
+                Show older
+              </button>
+            </>
+          )}
         </li>
       )}
     </ul>
