@@ -23,7 +23,7 @@ from .parser import parse
 from .plan import ERROR, FAILED, PASSED, Context, LeafPlan, Outcome, RuleError, SQLError
 from .plan import sql_error as _sql_error
 from .result import AnalyzerOutcome, QualityResult, RuleOutcome
-from .rowlevel import _row_level, _row_preds, row_composite
+from .rowlevel import RowJoins, _row_level, _row_preds, row_composite
 from .sandbox import Sandbox
 from .sources import DataError, Source, qident, qstr, register
 from .spark_run import choose_session, isolate_spark
@@ -97,9 +97,12 @@ class _Run:
             self.con.close()
             raise
         self._sandbox: Sandbox | None = None
+        self._n_custom = 0  # row-form CustomSql results registered
+        self.row_filter = row_filter
         self.timeout_s = timeout_s
         self.composite_mode = "column"
-        self.ctx = Context(self.con, primary, refs, self.now, hist, self.sandbox, base.paths)
+        self.ctx = Context(self.con, primary, refs, self.now, hist, self.sandbox, base.paths,
+                           custom_rows=self.custom_rows)  # fmt: skip
 
     def _filtered(self, base: Source, row_filter: str) -> Source:
         select = f"SELECT * FROM {base.table} WHERE {row_filter}"
@@ -116,6 +119,28 @@ class _Run:
         return Source(table, base.columns, base.paths, base.obj, base.file_format)
 
     def sandbox(self, sql: str, row_mode: bool):
+        return self._box()(sql, row_mode)
+
+    def custom_rows(self, sql: str) -> tuple[str, list[tuple[str, str]]]:
+        """Run a row-form CustomSql in the sandbox and register its distinct rows here, for
+        the row verdicts to match back: (table, [(select expression, primary column)])."""
+        names, pcols, data = self._box().rows(sql)
+        self._n_custom += 1
+        if self.spark:
+            name = self.con.view_name(f"csql_{self._n_custom}")
+            self.con.register_frame(name, data)
+            return qident(name), [(qident(n), c) for n, c in zip(names, pcols, strict=True)]
+        name = f"__dq_csql_{self._n_custom}"
+        self.con.register(name, data)
+        got = {r[0]: r[1] for r in self.con.execute(f"DESCRIBE {name}").fetchall()}
+        ptypes = self.ctx.primary.columns
+        # File data reaches the sandbox through pyarrow, whose type inference may differ.
+        return name, [
+            (qident(n) if got.get(n) == ptypes[c] else f"CAST({qident(n)} AS {ptypes[c]})", c)
+            for n, c in zip(names, pcols, strict=True)
+        ]
+
+    def _box(self):
         if self._sandbox is None:
             if self.spark:
                 from .spark import SparkSandbox
@@ -124,8 +149,8 @@ class _Run:
                                              self.timeout_s)  # fmt: skip
             else:
                 self._sandbox = Sandbox(self.con, self.ctx.primary, self.ctx.references,
-                                        self.timeout_s)  # fmt: skip
-        return self._sandbox(sql, row_mode)
+                                        self.timeout_s, self.row_filter)  # fmt: skip
+        return self._sandbox
 
     def close(self) -> None:
         if self._sandbox is not None:
@@ -346,10 +371,11 @@ def _evaluate(run, rs, row_level, progress, started, dataset_name, ruleset_name,
     leaf_out = {id(leaf): _finish(p, values, i) for i, (leaf, p) in pairs}
     outcomes, observations = [], []
     preds = _row_preds(leaves, plans) if run.composite_mode == "row" else {}
+    joins = RowJoins(leaves, plans, preds)
     for n, node in enumerate(rs.rules, start=1):
         out = _combine(node, leaf_out)
         if preds and not isinstance(node, Rule) and len(node.leaves()) > 1:
-            out = row_composite(run.con, ctx.primary.table, node, preds, out)
+            out = row_composite(run.con, ctx.primary.table, node, preds, out, joins)
         observations.extend(out.observations)
         outcomes.append(
             RuleOutcome(
@@ -368,7 +394,7 @@ def _evaluate(run, rs, row_level, progress, started, dataset_name, ruleset_name,
     rows = None
     if row_level:
         _report(progress, 0.8, "computing row-level outcomes")
-        rows = _row_level(run, rs, leaves, plans)
+        rows = _row_level(run, rs, leaves, plans, leaf_out)
     result = QualityResult(
         score=score,
         outcomes=outcomes,

@@ -54,3 +54,12 @@ def _row_level_sql_only(run, rs, leaves, plans, lines) -> None:
     lines += ["", "-- row-level verdicts (one projection):"]
     for node in rs.rules:
         lines.append(f"--   {node.to_dqdl()}: {_verdict_sql(node, preds) or 'dataset-level'}")
+    joined = [(leaf, p) for leaf, p in zip(leaves, plans, strict=True)
+              if p.row_join is not None and preds.get(id(leaf)) is not None]  # fmt: skip
+    if joined:
+        lines += ["", "-- joined into that projection:"]
+    for leaf, p in joined:
+        # CustomSql's join reads the query's rows, which exist only once the query has run.
+        what = ("the rows its query returns, matched on every returned column"
+                if leaf.rule_type == "CustomSql" else p.row_join())  # fmt: skip
+        lines.append(f"--   {leaf.to_dqdl()}: {what}")

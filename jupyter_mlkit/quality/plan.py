@@ -64,6 +64,9 @@ class LeafPlan:
     queries: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
     row_pred: str | None = None  # SQL boolean per row; NULL = no verdict (skip)
     window_pred: bool = False  # row_pred uses a window function
+    # A LEFT JOIN (on the primary aliased ``base``) that row_pred reads; built on first use,
+    # at most one match per primary row. Rules judged against other data need one.
+    row_join: Callable[[], str] | None = None
     finish: Callable[[dict[str, Any]], Outcome] | None = None
     error: str | None = None
     dataset_level: bool = True
@@ -81,6 +84,8 @@ class Context:
     sandbox: Callable[[str], Any] | None = None  # runs CustomSql
     data_paths: list[str] = field(default_factory=list)
     counter: int = 0
+    # Row-form CustomSql's returned rows in the engine: (table, [(select expr, primary col)]).
+    custom_rows: Callable[[str], tuple[str, list[tuple[str, str]]]] | None = None
 
     def alias(self, name: str) -> str:
         self.counter += 1

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import duckdb
+
 from . import rule_types as rt
 from .model import Group, Rule, RuleExpr, Ruleset
-from .plan import ERROR, FAILED, PASSED, LeafPlan, Outcome
+from .plan import ERROR, FAILED, PASSED, LeafPlan, Outcome, RuleError, SQLError
 from .sources import qident, qstr
 
 
@@ -22,13 +24,48 @@ def _verdict_sql(node: RuleExpr, preds: dict[int, str | None]) -> str | None:
     return f"CASE WHEN {nulls} THEN NULL ELSE ({op.join(f'({p})' for p in parts)}) END"
 
 
-def _row_preds(leaves: list[Rule], plans: list[LeafPlan]) -> dict[int, str | None]:
-    pairs = zip(leaves, plans, strict=True)
-    return {id(leaf): (p.row_pred if p.error is None else None) for leaf, p in pairs}
+def _row_preds(
+    leaves: list[Rule], plans: list[LeafPlan], leaf_out: dict[int, Outcome] | None = None
+) -> dict[int, str | None]:
+    """Each leaf's per-row predicate; None (skip) for a rule that errored."""
+    errored = {k for k, o in (leaf_out or {}).items() if o.outcome == ERROR}
+    return {
+        id(leaf): None if p.error is not None or id(leaf) in errored else p.row_pred
+        for leaf, p in zip(leaves, plans, strict=True)
+    }
 
 
-def _row_level(run, rs: Ruleset, leaves: list[Rule], plans: list[LeafPlan]):
-    preds = _row_preds(leaves, plans)
+class RowJoins:
+    """The LEFT JOINs that some row predicates read (reference datasets, CustomSql's rows),
+    built on first use; a join that cannot be built drops its rule's predicate (skip)."""
+
+    def __init__(self, leaves: list[Rule], plans: list[LeafPlan], preds: dict[int, str | None]):
+        self.preds = preds
+        self._plans = {id(leaf): p for leaf, p in zip(leaves, plans, strict=True)}
+        self._built: dict[int, str] = {}
+
+    def sql(self, node: RuleExpr) -> str:
+        """The joins ``node``'s verdict needs (call before :func:`_verdict_sql`)."""
+        out = []
+        for leaf in node.leaves():
+            key, plan = id(leaf), self._plans.get(id(leaf))
+            if plan is None or plan.row_join is None or self.preds.get(key) is None:
+                continue
+            if key not in self._built:
+                try:
+                    self._built[key] = plan.row_join()
+                except (RuleError, SQLError, duckdb.Error):
+                    self.preds[key] = None
+                    continue
+            if self._built[key] not in out:
+                out.append(self._built[key])
+        return " ".join(out)
+
+
+def _row_level(run, rs: Ruleset, leaves: list[Rule], plans: list[LeafPlan], leaf_out=None):
+    preds = _row_preds(leaves, plans, leaf_out)
+    joins = RowJoins(leaves, plans, preds)
+    join_sql = " ".join(j for j in (joins.sql(node) for node in rs.rules) if j)
     cols = [f"{_verdict_sql(node, preds) or 'CAST(NULL AS BOOLEAN)'} AS __dq_v{i}" for i, node in
             enumerate(rs.rules)]  # fmt: skip
     texts = [qstr(node.to_dqdl()) for node in rs.rules]
@@ -40,7 +77,8 @@ def _row_level(run, rs: Ruleset, leaves: list[Rule], plans: list[LeafPlan]):
     no_null = "x -> x IS NOT NULL" if getattr(run, "spark", False) else "lambda x: x IS NOT NULL"
     sql = (
         f"WITH base AS (SELECT *, row_number() OVER () AS __dq_rid FROM {run.ctx.primary.table}),"
-        f" judged AS (SELECT *, {', '.join(cols) or 'NULL AS __dq_none'} FROM base),"
+        f" judged AS (SELECT *, {', '.join(cols) or 'NULL AS __dq_none'} FROM base"
+        f"{' ' + join_sql if join_sql else ''}),"
         f" lists AS (SELECT {keep}, __dq_rid,"
         f" list_filter(list_value({p_list or 'NULL'}), {no_null}) AS DataQualityRulesPass,"
         f" list_filter(list_value({f_list or 'NULL'}), {no_null}) AS DataQualityRulesFail,"
@@ -55,15 +93,20 @@ def _row_level(run, rs: Ruleset, leaves: list[Rule], plans: list[LeafPlan]):
     return run.con.execute(sql).df()
 
 
-def row_composite(con, table: str, node: RuleExpr, preds: dict, column_out: Outcome) -> Outcome:
+def row_composite(con, table: str, node: RuleExpr, preds: dict, column_out: Outcome,
+                  joins: RowJoins | None = None) -> Outcome:  # fmt: skip
     """A composite judged row by row: it passes when no row fails the combined predicate.
 
     Falls back to the column-wise outcome when a nested rule has no per-row verdict (dataset
     rules, and the ratio rules Glue excludes from ROW composites)."""
     excluded = {t.name for t in rt.RULE_TYPES if t.excluded_in_row_composites}
     leaves = node.leaves()
-    verdict = _verdict_sql(node, preds)
-    if verdict is None or any(leaf.rule_type in excluded for leaf in leaves):
+    if any(leaf.rule_type in excluded for leaf in leaves):
+        verdict, join_sql = None, ""
+    else:
+        join_sql = joins.sql(node) if joins is not None else ""
+        verdict = _verdict_sql(node, preds)
+    if verdict is None:
         note = "evaluated column-wise: a nested rule has no per-row verdict"
         msg = f"{column_out.message}\n{note}" if column_out.message else note
         return Outcome(column_out.outcome, msg, column_out.metrics,
@@ -71,7 +114,8 @@ def row_composite(con, table: str, node: RuleExpr, preds: dict, column_out: Outc
     if column_out.outcome == ERROR:
         return column_out
     bad, n = con.execute(
-        f"SELECT count(*) FILTER (WHERE NOT v), count(*) FROM (SELECT {verdict} AS v FROM {table})"
+        f"SELECT count(*) FILTER (WHERE NOT v), count(*) FROM (SELECT {verdict} AS v FROM {table}"
+        f" AS base{' ' + join_sql if join_sql else ''})"
     ).fetchall()[0]
     metrics = dict(column_out.metrics)
     metrics["Dataset.*.CompositeRowCompliance"] = (n - bad) / n if n else 1.0

@@ -67,6 +67,23 @@ def _ref_col(src, name: str, alias: str) -> str:
     return real
 
 
+def _hit_join(j: str, source: str, pairs: list[tuple[str, str, str]]) -> str:
+    """A LEFT JOIN, aliased ``j``, that finds the row of ``source`` matching a primary row
+    (aliased ``base``); :func:`_hit_pred` is then that row's verdict. ``pairs`` are (primary
+    column, source expression, "=" or "<=>" for NULL-safe). The joined side is distinct on the
+    compared values, so no primary row is repeated."""
+    sel = ", ".join(f"{expr} AS {j}_{i}" for i, (_, expr, _op) in enumerate(pairs))
+    on = " AND ".join(
+        f"base.{qident(col)} {'IS NOT DISTINCT FROM' if op == '<=>' else '='} {j}.{j}_{i}"
+        for i, (col, _, op) in enumerate(pairs)
+    )
+    return f"LEFT JOIN (SELECT DISTINCT {sel}, true AS {j}_hit FROM {source}) AS {j} ON {on}"
+
+
+def _hit_pred(j: str) -> str:
+    return f"({j}.{j}_hit IS NOT NULL)"
+
+
 def b_referential_integrity(ctx: Context, rule: Rule) -> LeafPlan:
     pcols = [ctx.column(c.strip()) for c in rule.args[0].split(",")]
     alias, rnames = _ref_columns(ctx, rule.args[1])
@@ -87,7 +104,11 @@ def b_referential_integrity(ctx: Context, rule: Rule) -> LeafPlan:
         ratio = hits / n if n else 1.0
         return judge(ctx, rule, key, ratio, {key: ratio})
 
-    return LeafPlan(rule, queries={"q": lambda: _one_row(ctx, sql)}, finish=finish)
+    # Per row: the key tuple is in the reference; NULL keys never match (the denominator above).
+    j = ctx.alias("rows")
+    join = _hit_join(j, ref.table, [(a, qident(b), "=") for a, b in zip(pcols, rcols, strict=True)])
+    return LeafPlan(rule, queries={"q": lambda: _one_row(ctx, sql)}, finish=finish,
+                    row_pred=_hit_pred(j), row_join=lambda: join, dataset_level=False)  # fmt: skip
 
 
 def _mappings(spec: str) -> list[tuple[str, str]]:
@@ -116,10 +137,16 @@ def b_dataset_match(ctx: Context, rule: Rule) -> LeafPlan:
     matched = f"r.{qident(keys[0][1])} IS NOT NULL" + (f" AND {same}" if same else "")
     pk = ", ".join(qident(a) for a, _ in keys)
     rk = ", ".join(qident(b) for _, b in keys)
+    # NULL in any key column is as unsuitable as a duplicate key (counted apart: a multi-column
+    # DISTINCT treats a tuple holding a NULL differently in DuckDB and Spark).
+    pnull = " OR ".join(f"{qident(a)} IS NULL" for a, _ in keys)
+    rnull = " OR ".join(f"{qident(b)} IS NULL" for _, b in keys)
     sql = (
         f"SELECT count(*) AS n, count(*) FILTER (WHERE {matched}) AS hits, "
-        f"(SELECT count(*) - count(DISTINCT ({pk})) FROM {ctx.primary.table}) AS pdup, "
-        f"(SELECT count(*) - count(DISTINCT ({rk})) FROM {ref.table}) AS rdup "
+        f"(SELECT count(*) - count(DISTINCT ({pk})) + count(*) FILTER (WHERE {pnull}) "
+        f"FROM {ctx.primary.table}) AS pdup, "
+        f"(SELECT count(*) - count(DISTINCT ({rk})) + count(*) FILTER (WHERE {rnull}) "
+        f"FROM {ref.table}) AS rdup "
         f"FROM {ctx.primary.table} p LEFT JOIN {ref.table} r ON {on}"
     )
     key = f"Dataset.{alias}.DatasetMatch"
@@ -135,7 +162,12 @@ def b_dataset_match(ctx: Context, rule: Rule) -> LeafPlan:
         ratio = q["hits"] / q["n"] if q["n"] else 1.0
         return judge(ctx, rule, key, ratio, {key: ratio})
 
-    return LeafPlan(rule, queries={"q": lambda: _one_row(ctx, sql)}, finish=finish)
+    # Per row: joins on the keys and matches on every compared column (NULL matches NULL).
+    pairs = [(a, qident(b), "=") for a, b in keys] + [(a, qident(b), "<=>") for a, b in cmp]
+    j = ctx.alias("rows")
+    join = _hit_join(j, ref.table, pairs)
+    return LeafPlan(rule, queries={"q": lambda: _one_row(ctx, sql)}, finish=finish,
+                    row_pred=_hit_pred(j), row_join=lambda: join, dataset_level=False)  # fmt: skip
 
 
 _AGG_RE = re.compile(r"\s*(sum|avg)\s*\(\s*(.+?)\s*\)\s*", re.IGNORECASE)
@@ -202,7 +234,21 @@ def b_custom_sql(ctx: Context, rule: Rule) -> LeafPlan:
         msg = None if ok else f"{100 * ratio:.2f} % of rows passed the threshold"
         return Outcome(PASSED if ok else FAILED, msg, {key: ratio})
 
-    return LeafPlan(rule, queries={"q": run}, finish=finish)
+    if rule.condition is not None or ctx.custom_rows is None:
+        return LeafPlan(rule, queries={"q": run}, finish=finish)
+    # Row form: the query runs in the sandbox again only when row verdicts are asked for;
+    # its distinct rows are matched back to the primary rows here (NULL matches NULL).
+    custom_rows, j = ctx.custom_rows, ctx.alias("rows")
+    built: list[str] = []
+
+    def row_join() -> str:
+        if not built:
+            table, cols = custom_rows(sql)
+            built.append(_hit_join(j, table, [(c, expr, "<=>") for expr, c in cols]))
+        return built[0]
+
+    return LeafPlan(rule, queries={"q": run}, finish=finish, row_pred=_hit_pred(j),
+                    row_join=row_join, dataset_level=False)  # fmt: skip
 
 
 # ---- File* rules (local files; the dataset's own files unless a path is given) ----------------

@@ -56,11 +56,19 @@ class Sandbox:
         primary: Source,
         references: dict[str, Source],
         timeout_s: float = 30.0,
+        row_filter: str | None = None,
     ):
         self.timeout_s = timeout_s
         self.con = duckdb.connect(":memory:")
         self.columns = list(primary.columns)
-        self.con.register(PRIMARY, _arrow_source(primary, main))
+        if row_filter:
+            # The Arrow source is the unfiltered data: rules must see what the engine sees.
+            self.con.register(f"{PRIMARY}_all", _arrow_source(primary, main))
+            self.con.execute(
+                f"CREATE VIEW {PRIMARY} AS SELECT * FROM {PRIMARY}_all WHERE {row_filter}"
+            )
+        else:
+            self.con.register(PRIMARY, _arrow_source(primary, main))
         self.aliases: dict[str, str] = {}
         for i, (alias, src) in enumerate(references.items()):
             name = f"__dq_ref{i}"
@@ -69,13 +77,16 @@ class Sandbox:
         self.con.execute("SET enable_external_access = false")
         self.con.execute("SET lock_configuration = true")
 
-    def _run(self, sql: str) -> tuple[list[str], list[tuple]]:
+    def _run(self, sql: str, arrow: bool = False) -> tuple[list[str], Any]:
+        """(column names, rows) of ``sql``, the rows as an Arrow table when ``arrow``."""
         timer = threading.Timer(self.timeout_s, self.con.interrupt)
         timer.start()
         try:
+            if arrow:  # a relation's Arrow output avoids the DB-API cursor's extra copy
+                rel = self.con.sql(sql)
+                return list(rel.columns), rel.to_arrow_table()
             cur = self.con.execute(sql)
-            names = [d[0] for d in cur.description]
-            return names, cur.fetchall()
+            return [d[0] for d in cur.description], cur.fetchall()
         except duckdb.InterruptException:
             raise RuleError(f"CustomSql exceeded its time limit of {self.timeout_s:g} s") from None
         except duckdb.Error as exc:
@@ -95,15 +106,10 @@ class Sandbox:
                 )
             return {"scalar": rows[0][0]}
         names, _ = self._run(f"SELECT * FROM ({query}) LIMIT 0")
-        lower = {c.lower(): c for c in self.columns}
-        missing = [n for n in names if n.lower() not in lower]
-        if missing:
-            raise RuleError(
-                "CustomSql without a condition must return columns of the primary dataset "
-                f"(not {', '.join(missing)}); the rows it returns are the passing rows"
-            )
+        pcols = primary_columns(names, self.columns)
         on = " AND ".join(
-            f"p.{qident(lower[n.lower()])} IS NOT DISTINCT FROM q.{qident(n)}" for n in names
+            f"p.{qident(c)} IS NOT DISTINCT FROM q.{qident(n)}"
+            for n, c in zip(names, pcols, strict=True)
         )
         _, rows = self._run(
             f"SELECT (SELECT count(*) FROM {PRIMARY}) AS total, "
@@ -111,5 +117,28 @@ class Sandbox:
         )
         return {"total": rows[0][0], "matched": rows[0][1]}
 
+    def rows(self, sql: str) -> tuple[list[str], list[str], Any]:
+        """The row form's distinct returned rows, for the engine to match back to the primary
+        rows: (returned column names, the primary columns they name, an Arrow table)."""
+        query = rewrite_primary(sql, self.aliases).strip().rstrip(";")
+        names, _ = self._run(f"SELECT * FROM ({query}) LIMIT 0")
+        pcols = primary_columns(names, self.columns)
+        # Distinct: duplicates match the same primary rows, and need not leave the sandbox.
+        _, table = self._run(f"SELECT DISTINCT * FROM ({query})", arrow=True)
+        return names, pcols, table
+
     def close(self) -> None:
         self.con.close()
+
+
+def primary_columns(names: list[str], columns: list[str]) -> list[str]:
+    """The primary columns a row-form CustomSql's result columns name (case-insensitively);
+    a RuleError when one is not a primary column (the rows could not be matched back)."""
+    lower = {c.lower(): c for c in columns}
+    missing = [n for n in names if n.lower() not in lower]
+    if missing:
+        raise RuleError(
+            "CustomSql without a condition must return columns of the primary dataset "
+            f"(not {', '.join(missing)}); the rows it returns are the passing rows"
+        )
+    return [lower[n.lower()] for n in names]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .plan import RuleError, SQLError
-from .sandbox import rewrite_primary
+from .sandbox import primary_columns, rewrite_primary
 from .sources import _FORMATS, DataError, Source, _files, qident
 from .spark_run import is_spark_dataframe, require_pyspark
 from .spark_sql import UnsafeSQL, to_spark, user_query
@@ -318,12 +318,16 @@ class SparkSandbox:
         except Exception as exc:
             raise RuleError(f"CustomSql failed: {_first_line(exc)}") from None
 
-    def __call__(self, sql: str, row_mode: bool) -> dict[str, Any]:
+    def _query(self, sql: str) -> str:
+        """The user's SQL as a checked Spark SQL query over this run's views."""
         text = rewrite_primary(sql, self.aliases).strip().rstrip(";")
         try:
-            query = user_query(text, self.con.views)
+            return user_query(text, self.con.views)
         except UnsafeSQL as exc:
             raise RuleError(f"refused on the Spark engine: {exc}") from None
+
+    def __call__(self, sql: str, row_mode: bool) -> dict[str, Any]:
+        query = self._query(sql)
         df = self._frame(query)
         names = list(df.columns)
         if not row_mode:
@@ -334,18 +338,12 @@ class SparkSandbox:
                     f"got {len(rows)} row(s) and {len(names)} column(s)"
                 )
             return {"scalar": rows[0][0]}
-        lower = {c.lower(): c for c in self.columns}
-        missing = [n for n in names if n.lower() not in lower]
-        if missing:
-            raise RuleError(
-                "CustomSql without a condition must return columns of the primary dataset "
-                f"(not {', '.join(missing)}); the rows it returns are the passing rows"
-            )
+        pcols = primary_columns(names, self.columns)
 
         def q(name: str) -> str:
             return "`" + name.replace("`", "``") + "`"
 
-        on = " AND ".join(f"p.{q(lower[n.lower()])} <=> q.{q(n)}" for n in names)
+        on = " AND ".join(f"p.{q(c)} <=> q.{q(n)}" for n, c in zip(names, pcols, strict=True))
         p = q(self.primary)
         rows = self._collect(
             self._frame(
@@ -354,6 +352,13 @@ class SparkSandbox:
             )
         )
         return {"total": rows[0][0], "matched": rows[0][1]}
+
+    def rows(self, sql: str) -> tuple[list[str], list[str], Any]:
+        """The row form's distinct returned rows as a lazy DataFrame of the checked query
+        (see :meth:`.sandbox.Sandbox.rows`); the engine matches them back to the primary rows."""
+        df = self._frame(self._query(sql))
+        names = list(df.columns)
+        return names, primary_columns(names, self.columns), df.distinct()
 
     def close(self) -> None:
         pass
