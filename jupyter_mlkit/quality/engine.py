@@ -18,15 +18,16 @@ import duckdb
 
 from . import rules_column, rules_cross, rules_values
 from .anomaly import analyzer_rules, detect_anomalies
-from .model import Group, Rule, RuleExpr, Ruleset
+from .model import Rule, Ruleset
 from .parser import parse
-from .plan import ERROR, FAILED, PASSED, Context, LeafPlan, Outcome, RuleError, SQLError
+from .plan import FAILED, PASSED, Context, LeafPlan, RuleError, SQLError
 from .plan import sql_error as _sql_error
-from .result import AnalyzerOutcome, QualityResult, RuleOutcome
+from .result import QualityResult, RuleOutcome
 from .rowlevel import RowJoins, _row_level, _row_preds, row_composite
 from .sandbox import Sandbox
 from .sources import DataError, Source, qident, qstr, register
 from .spark_run import choose_session, isolate_spark
+from .verdicts import analyzer_outcomes, combine, finish, rule_labels
 
 if TYPE_CHECKING:
     from .history import MetricHistory
@@ -259,54 +260,6 @@ def _report(progress: Progress | None, fraction: float, message: str) -> None:
         progress(fraction, message)
 
 
-def _values_for(plan: LeafPlan, v: dict[str, Any]) -> dict[str, Any]:
-    alias = v.get("__freq_alias__", {})
-    out = dict(v)
-    for prefix in plan.freqs:
-        src = alias.get(prefix, prefix)
-        if src != prefix:
-            for suffix in ("groups", "singles", "total", "nlogn"):
-                out[f"{prefix}_{suffix}"] = v.get(f"{src}_{suffix}")
-    return out
-
-
-def _finish(plan: LeafPlan, values: dict[int, dict], i: int) -> Outcome:
-    if plan.error is not None:
-        return Outcome(ERROR, plan.error)
-    try:
-        return plan.finish(_values_for(plan, values[i]))
-    except RuleError as exc:
-        return Outcome(ERROR, str(exc))
-    except (ZeroDivisionError, TypeError, ValueError) as exc:
-        return Outcome(ERROR, f"could not evaluate: {exc}")
-
-
-def _combine(node: RuleExpr, leaf_outcomes: dict[int, Outcome]) -> Outcome:
-    if isinstance(node, Rule):
-        return leaf_outcomes[id(node)]
-    if isinstance(node, Group):
-        return _combine(node.inner, leaf_outcomes)
-    parts = [_combine(o, leaf_outcomes) for o in node.operands]
-    metrics: dict[str, float] = {}
-    for p in parts:
-        metrics.update(p.metrics)
-    msgs = "\n".join(p.message for p in parts if p.message and p.outcome != PASSED) or None
-    obs = [o for p in parts for o in p.observations]
-    kinds = [p.outcome for p in parts]
-    if node.op == "and":
-        outcome = ERROR if ERROR in kinds else (PASSED if all(k == PASSED for k in kinds)
-                                                else FAILED)  # fmt: skip
-    else:
-        outcome = PASSED if PASSED in kinds else (ERROR if ERROR in kinds else FAILED)
-    return Outcome(outcome, msgs if outcome != PASSED else None, metrics, observations=obs)
-
-
-def _labels(rs: Ruleset, node: RuleExpr) -> dict[str, str]:
-    labels = dict(rs.default_labels)
-    labels.update(dict(getattr(node, "labels", ()) or ()))
-    return labels
-
-
 def evaluate(
     ruleset: str | Ruleset,
     data: Any,
@@ -368,12 +321,12 @@ def _evaluate(run, rs, row_level, progress, started, dataset_name, ruleset_name,
     values = run.compute(all_plans, progress)
     _report(progress, 0.7, "judging the rules")
     pairs = enumerate(zip(leaves, plans, strict=True))
-    leaf_out = {id(leaf): _finish(p, values, i) for i, (leaf, p) in pairs}
+    leaf_out = {id(leaf): finish(p, values, i) for i, (leaf, p) in pairs}
     outcomes, observations = [], []
     preds = _row_preds(leaves, plans) if run.composite_mode == "row" else {}
     joins = RowJoins(leaves, plans, preds)
     for n, node in enumerate(rs.rules, start=1):
-        out = _combine(node, leaf_out)
+        out = combine(node, leaf_out)
         if preds and not isinstance(node, Rule) and len(node.leaves()) > 1:
             out = row_composite(run.con, ctx.primary.table, node, preds, out, joins)
         observations.extend(out.observations)
@@ -384,12 +337,12 @@ def _evaluate(run, rs, row_level, progress, started, dataset_name, ruleset_name,
                 message=out.message,
                 metrics=out.metrics,
                 evaluated_rule=out.evaluated_rule if isinstance(node, Rule) else None,
-                labels=_labels(rs, node),
+                labels=rule_labels(rs, node),
                 rule_type=node.rule_type if isinstance(node, Rule) else "Composite",
                 name=f"Rule_{n}",
             )
         )
-    analyzers, analyzer_metrics = _analyzers(rs, analyzer_plans, values, len(plans))
+    analyzers, analyzer_metrics = analyzer_outcomes(rs, analyzer_plans, values, len(plans))
     score = sum(o.outcome == PASSED for o in outcomes) / len(outcomes) if outcomes else 1.0
     rows = None
     if row_level:
@@ -411,24 +364,6 @@ def _evaluate(run, rs, row_level, progress, started, dataset_name, ruleset_name,
         run.store.record(result.metrics(), at=run.now, run_id=result.result_id, score=score)
     _report(progress, 1.0, "done")
     return result
-
-
-def _analyzers(rs, analyzer_plans, values, offset):
-    outs: dict[int, AnalyzerOutcome] = {}
-    merged: dict[str, float] = {}
-    for k, (ai, plan) in enumerate(analyzer_plans):
-        a = rs.analyzers[ai]
-        entry = outs.setdefault(ai, AnalyzerOutcome(a.to_dqdl(), name=f"Analyzer_{ai + 1}"))
-        out = _finish(plan, values, offset + k)
-        if out.outcome == ERROR:
-            entry.message = out.message
-            continue
-        for key, value in out.metrics.items():
-            if key.endswith(".Compliance") or value is None:
-                continue
-            entry.metrics[key] = value
-            merged[key] = value
-    return [outs[i] for i in sorted(outs)], merged
 
 
 __all__ = ["evaluate", "build", "DataError", "FAILED"]
