@@ -63,3 +63,17 @@ def shared_dir():
         if (candidate / "fixtures").is_dir():
             return candidate
     pytest.skip("shared/ fixtures not found beside the repository")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_compile_cache(tmp_path_factory):
+    """One compile cache for the test session: Inductor stays warm across tests, while the
+    compile costs the search remembers never come from the user's cache or an earlier run."""
+    root = tmp_path_factory.mktemp("compile-cache")
+    old = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(root / "inductor")
+    yield root
+    if old is None:
+        os.environ.pop("TORCHINDUCTOR_CACHE_DIR", None)
+    else:
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = old

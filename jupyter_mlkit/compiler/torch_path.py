@@ -11,6 +11,7 @@ from torch import nn
 
 from . import _batch_advice
 from ._choose import MARGIN, choose, outcome_fields
+from ._compile_costs import fingerprint, remember, remembered
 from ._torch_candidates import Candidate, resolve, strip, tags
 from ._torch_trial import (
     MEMORY_METHOD,
@@ -94,6 +95,7 @@ def optimize_torch(
     dropout = has_active_dropout(model)
     compiles = any(c.compiles for c in cands)
     cache = configure_compile_cache(cache_dir) if compiles else None
+    cost_key = fingerprint(model, args, kwargs, device_type) if compiles else None
     emit(phase="start", total=len(cands), candidates=[c.name for c in cands])
 
     results: list[CandidateResult] = []
@@ -122,7 +124,10 @@ def optimize_torch(
         """Why `cand` is skipped for the budget, or None when its estimated cost fits."""
         how = "the eager trial's cost"
         need = eager_cost
-        if cand.compiles:
+        before = remembered(cache, cost_key, cand.name) if cand.compiles else None
+        if before is not None:
+            need, how = before, f"this model's last {cand.name} trial took {before:.1f}s"
+        elif cand.compiles:
             need, how = compile_need(cand, eager_cost, nodes, compile_cost)
         left = budget_s - elapsed()
         if left >= need:
@@ -138,6 +143,8 @@ def optimize_torch(
             compile_cost = time.perf_counter() - t
             compile_total += compile_cost
             _inductor_started = _inductor_started or res.status == "ok"
+            if res.status == "ok":  # a compile that failed says nothing of its cost
+                remember(cache, cost_key, cand.name, compile_cost)
         check_numerics(res, eager, cand, dropout)
         return res
 
