@@ -17,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS = {
     "platform": ["bench_platform.py"],
     "quality": ["bench_quality.py"],
+    "quality-spark": ["bench_quality_spark.py"],
     "monitor": ["bench_monitor.py"],
     "spot": ["bench_spot.py"],
     "compiler": ["bench_compiler.py"],
@@ -24,6 +25,7 @@ SCRIPTS = {
 QUICK_ARGS = {
     "platform": ["--requests-per-client", "20"],
     "quality": ["200000"],
+    "quality-spark": ["200000"],
     "monitor": ["--rows", "100000"],
     "spot": ["--params", "10e6", "--skip-s3"],
     "compiler": ["--models", "mlp,dlrm", "--size", "tiny", "--budget", "30"],
