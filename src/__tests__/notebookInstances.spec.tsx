@@ -1,7 +1,10 @@
 import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import * as React from 'react';
 
-import { NotebookInstances } from '../components/NotebookInstances';
+import {
+  instanceActions,
+  NotebookInstances
+} from '../components/NotebookInstances';
 import { INotebookInstance, LifecycleClient } from '../lifecycleApi';
 import { makeSettings, Route } from './fakeServer';
 
@@ -226,5 +229,16 @@ describe('NotebookInstances', () => {
     );
     // The create form is still there: the user sees what is possible once AWS is set up.
     expect(screen.getByText('Create instance')).toBeTruthy();
+  });
+});
+
+describe('instanceActions', () => {
+  it('offers only what SageMaker allows in each state', () => {
+    const labels = (s: string | null) => instanceActions(s).map(a => a.label);
+    expect(labels('Stopped')).toEqual(['Start', 'Delete']);
+    expect(labels('InService')).toEqual(['Stop']);
+    expect(labels('Failed')).toEqual(['Delete']);
+    expect(labels('Pending')).toEqual([]);
+    expect(labels(null)).toEqual([]);
   });
 });

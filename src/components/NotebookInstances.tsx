@@ -51,6 +51,37 @@ function ScheduleCell(props: {
   );
 }
 
+/** What can be done to an instance in a state (SageMaker refuses the rest). */
+export function instanceActions(status: string | null): {
+  label: string;
+  done: string;
+  run: (client: LifecycleClient, name: string) => Promise<unknown>;
+}[] {
+  const actions = [];
+  if (status === 'Stopped') {
+    actions.push({
+      label: 'Start',
+      done: 'starting',
+      run: (c: LifecycleClient, n: string) => c.startInstance(n)
+    });
+  }
+  if (status === 'InService') {
+    actions.push({
+      label: 'Stop',
+      done: 'stopping',
+      run: (c: LifecycleClient, n: string) => c.stopInstance(n)
+    });
+  }
+  if (status === 'Stopped' || status === 'Failed') {
+    actions.push({
+      label: 'Delete',
+      done: 'deleted',
+      run: (c: LifecycleClient, n: string) => c.deleteInstance(n)
+    });
+  }
+  return actions;
+}
+
 /**
  * SageMaker notebook instances: state, Start/Stop, schedules and a create form. Collapsed by
  * default: AWS is only called once the user opens it.
@@ -170,51 +201,22 @@ export function NotebookInstances(props: {
                     />
                   </td>
                   <td className="jp-mlkit-lc-actions">
-                    {i.status === 'Stopped' && (
+                    {instanceActions(i.status).map(a => (
                       <button
+                        key={a.label}
                         type="button"
                         className="jp-mlkit-button"
                         onClick={() =>
                           void act(
                             i.name,
-                            () => client.startInstance(i.name),
-                            `${i.name} starting`
+                            () => a.run(client, i.name),
+                            `${i.name} ${a.done}`
                           )
                         }
                       >
-                        Start
+                        {a.label}
                       </button>
-                    )}
-                    {i.status === 'InService' && (
-                      <button
-                        type="button"
-                        className="jp-mlkit-button"
-                        onClick={() =>
-                          void act(
-                            i.name,
-                            () => client.stopInstance(i.name),
-                            `${i.name} stopping`
-                          )
-                        }
-                      >
-                        Stop
-                      </button>
-                    )}
-                    {(i.status === 'Stopped' || i.status === 'Failed') && (
-                      <button
-                        type="button"
-                        className="jp-mlkit-button"
-                        onClick={() =>
-                          void act(
-                            i.name,
-                            () => client.deleteInstance(i.name),
-                            `${i.name} deleted`
-                          )
-                        }
-                      >
-                        Delete
-                      </button>
-                    )}
+                    ))}
                   </td>
                 </tr>
                 {rowError?.name === i.name && (
