@@ -18,30 +18,9 @@ import time
 import numpy as np
 import torch
 import torch.distributed as dist
+from chaos_train import MomentumSGD  # beside this script: on sys.path when torchrun runs it
 
 from jupyter_mlkit.spot import Checkpointer, ResumableLoader
-
-
-class SGD:
-    def __init__(self, params, lr: float, momentum: float):
-        self.params = list(params)
-        self.lr, self.momentum = lr, momentum
-        self.buffers = [torch.zeros_like(p) for p in self.params]
-
-    @torch.no_grad()
-    def step(self) -> None:
-        for p, buf in zip(self.params, self.buffers, strict=True):
-            buf.mul_(self.momentum).add_(p.grad)
-            p.add_(buf, alpha=-self.lr)
-            p.grad = None
-
-    def state_dict(self) -> dict:
-        return {"lr": self.lr, "buffers": [b.clone() for b in self.buffers]}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.lr = state["lr"]
-        for b, saved in zip(self.buffers, state["buffers"], strict=True):
-            b.copy_(saved)
 
 
 def main() -> None:
@@ -61,7 +40,7 @@ def main() -> None:
     x = torch.randn(192, 8, generator=g)
     y = (x[:, :3].sum(dim=1, keepdim=True) > 0).float()
     loader = ResumableLoader(torch.utils.data.TensorDataset(x, y), batch_size=16, seed=3)
-    opt = SGD(ddp.parameters(), lr=0.05, momentum=0.9)
+    opt = MomentumSGD(ddp.parameters(), lr=0.05, momentum=0.9)
     ckpt = Checkpointer(every_steps=every, every_seconds=None, keep=3, total_steps=steps)
     ckpt.track(model=model, optimizer=opt, loader=loader)
     start = ckpt.restore()
