@@ -8,7 +8,7 @@ import {
   ICompileZoo
 } from '../compileApi';
 import { hasResult, JobNotReady } from './JobOutcome';
-import { FormError, TextField } from './FormControls';
+import { FormError, SelectField, TextField } from './FormControls';
 
 function num(v: number | null | undefined, digits: number): string {
   return v === null || v === undefined ? '-' : v.toFixed(digits);
@@ -187,36 +187,20 @@ export function CompileSection(props: ICompileSectionProps): JSX.Element {
         onSubmit={run}
         aria-label="Training compiler"
       >
-        <label className="jp-mlkit-label">
-          Framework
-          <select
-            className="jp-mlkit-input"
-            value={framework}
-            disabled={script.trim() !== ''}
-            onChange={e => setFramework(e.target.value)}
-          >
-            {(zoo?.frameworks ?? ['torch', 'keras']).map(f => (
-              <option key={f} value={f}>
-                {f}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="jp-mlkit-label">
-          Model
-          <select
-            className="jp-mlkit-input"
-            value={model}
-            disabled={script.trim() !== ''}
-            onChange={e => setModel(e.target.value)}
-          >
-            {models.map(m => (
-              <option key={m} value={m}>
-                {m}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label="Framework"
+          value={framework}
+          options={zoo?.frameworks ?? ['torch', 'keras']}
+          disabled={script.trim() !== ''}
+          onChange={setFramework}
+        />
+        <SelectField
+          label="Model"
+          value={model}
+          options={models}
+          disabled={script.trim() !== ''}
+          onChange={setModel}
+        />
         <TextField
           label="or script"
           title="A training script inside the server root, run unchanged with its models optimized on their first training step (instead of a zoo model)"
@@ -224,35 +208,19 @@ export function CompileSection(props: ICompileSectionProps): JSX.Element {
           value={script}
           onChange={setScript}
         />
-        <label className="jp-mlkit-label">
-          Size
-          <select
-            className="jp-mlkit-input"
-            value={size}
-            disabled={script.trim() !== ''}
-            onChange={e => setSize(e.target.value)}
-          >
-            {(zoo?.sizes ?? ['tiny', 'small', 'default']).map(s => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="jp-mlkit-label">
-          Objective
-          <select
-            className="jp-mlkit-input"
-            value={objective}
-            onChange={e => setObjective(e.target.value)}
-          >
-            {(zoo?.objectives ?? ['speed', 'memory', 'balanced']).map(o => (
-              <option key={o} value={o}>
-                {o}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label="Size"
+          value={size}
+          options={zoo?.sizes ?? ['tiny', 'small', 'default']}
+          disabled={script.trim() !== ''}
+          onChange={setSize}
+        />
+        <SelectField
+          label="Objective"
+          value={objective}
+          options={zoo?.objectives ?? ['speed', 'memory', 'balanced']}
+          onChange={setObjective}
+        />
         <label className="jp-mlkit-label">
           Budget (s)
           <input

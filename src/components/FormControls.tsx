@@ -43,3 +43,33 @@ export function TextField(props: ITextFieldProps): JSX.Element {
     </label>
   );
 }
+
+export interface ISelectFieldProps {
+  label: string;
+  value: string;
+  /** Each option's value is also its text. */
+  options: readonly string[];
+  onChange: (value: string) => void;
+  disabled?: boolean;
+}
+
+/** A labelled drop-down of plain string choices. */
+export function SelectField(props: ISelectFieldProps): JSX.Element {
+  return (
+    <label className="jp-mlkit-label">
+      {props.label}
+      <select
+        className="jp-mlkit-input"
+        value={props.value}
+        disabled={props.disabled}
+        onChange={e => props.onChange(e.target.value)}
+      >
+        {props.options.map(o => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

@@ -3,7 +3,7 @@ import * as React from 'react';
 import { IJob } from '../api';
 import { IMonitorQualityParams, IViolation } from '../monitorApi';
 import { hasResult, JobNotReady, RunPicker } from './JobOutcome';
-import { FormError, TextField } from './FormControls';
+import { FormError, SelectField, TextField } from './FormControls';
 
 export type ProblemType = IMonitorQualityParams['problem_type'];
 
@@ -139,20 +139,12 @@ export function ModelQuality({
           onChange={setData}
           placeholder="data/scored.csv"
         />
-        <label className="jp-mlkit-label">
-          Problem type
-          <select
-            className="jp-mlkit-input"
-            value={problem}
-            onChange={e => setProblem(e.target.value as ProblemType)}
-          >
-            {PROBLEM_TYPES.map(p => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label="Problem type"
+          value={problem}
+          options={PROBLEM_TYPES}
+          onChange={v => setProblem(v as ProblemType)}
+        />
         <TextField
           label="Prediction column"
           value={prediction}
