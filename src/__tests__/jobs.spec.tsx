@@ -156,7 +156,8 @@ describe('older jobs', () => {
       await model.refresh();
       expect(model.jobs).toHaveLength(50);
       const onShowMore = jest.fn(() => model.showMore());
-      const { rerender } = render(
+      // the section as the panel renders it from the model's current list
+      const section = () => (
         <JobsSection
           jobs={model.jobs}
           total={model.total}
@@ -165,6 +166,7 @@ describe('older jobs', () => {
           onShowMore={onShowMore}
         />
       );
+      const { rerender } = render(section());
       expect(screen.getByText(/70 older jobs not shown/)).toBeTruthy();
       await act(async () => {
         fireEvent.click(screen.getByText('Show older'));
@@ -172,15 +174,7 @@ describe('older jobs', () => {
       });
       expect(model.limit).toBe(100);
       expect(model.jobs).toHaveLength(100);
-      rerender(
-        <JobsSection
-          jobs={model.jobs}
-          total={model.total}
-          onCancel={jest.fn()}
-          onDelete={jest.fn()}
-          onShowMore={onShowMore}
-        />
-      );
+      rerender(section());
       expect(screen.getByText(/20 older jobs not shown/)).toBeTruthy();
       expect(
         calls.filter(c => c.path.startsWith('jobs')).map(c => c.path)
