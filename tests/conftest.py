@@ -11,6 +11,18 @@ import pytest
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 
+def server_config(**mlkit: object) -> dict:
+    """A jp_server_config with the extension on, authentication required, and these MlkitApp
+    settings (each server test module picks its own)."""
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_mlkit": True},
+            "allow_unauthenticated_access": False,
+        },
+        "MlkitApp": mlkit,
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

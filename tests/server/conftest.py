@@ -5,21 +5,17 @@ import json
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from tests.conftest import server_config
+
 
 @pytest.fixture
 def jp_server_config(tmp_path):
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_mlkit": True},
-            "allow_unauthenticated_access": False,
-        },
-        "MlkitApp": {
-            "db_path": str(tmp_path / "server-db.sqlite"),
-            "poll_interval_s": 0.1,
-            "schedule_interval_s": 0.2,
-            "max_concurrent_jobs": 2,
-        },
-    }
+    return server_config(
+        db_path=str(tmp_path / "server-db.sqlite"),
+        poll_interval_s=0.1,
+        schedule_interval_s=0.2,
+        max_concurrent_jobs=2,
+    )
 
 
 @pytest.fixture

@@ -8,24 +8,20 @@ import time
 
 import pytest
 
+from tests.conftest import server_config
+
 
 @pytest.fixture
 def jp_server_config(tmp_path):
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_mlkit": True},
-            "allow_unauthenticated_access": False,
-        },
-        "MlkitApp": {
-            "db_path": str(tmp_path / "server-db.sqlite"),
-            "poll_interval_s": 0.1,
-            "server_name": "test-server",
-            "lifecycle_timeout_s": 20,
-            "idle_timeout_s": 600,
-            "idle_action": "stop-server",
-            "idle_poll_s": 0.1,
-        },
-    }
+    return server_config(
+        db_path=str(tmp_path / "server-db.sqlite"),
+        poll_interval_s=0.1,
+        server_name="test-server",
+        lifecycle_timeout_s=20,
+        idle_timeout_s=600,
+        idle_action="stop-server",
+        idle_poll_s=0.1,
+    )
 
 
 async def until(fn, timeout=30):

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.conftest import server_config
+
 ROLE = "arn:aws:iam::123456789012:role/notebook"
 NI = "lifecycle/notebook-instances"
 
@@ -18,18 +20,12 @@ pytestmark = pytest.mark.aws
 
 @pytest.fixture
 def jp_server_config(tmp_path):
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_mlkit": True},
-            "allow_unauthenticated_access": False,
-        },
-        "MlkitApp": {
-            "db_path": str(tmp_path / "server-db.sqlite"),
-            "server_name": "test-server",
-            # Periodic applying is tested on its own below; here only explicit calls apply.
-            "instance_schedule_interval_s": 0,
-        },
-    }
+    return server_config(
+        db_path=str(tmp_path / "server-db.sqlite"),
+        server_name="test-server",
+        # Periodic applying is tested on its own below; here only explicit calls apply.
+        instance_schedule_interval_s=0,
+    )
 
 
 async def create(api, name, **extra):

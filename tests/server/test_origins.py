@@ -10,17 +10,13 @@ import time
 
 import pytest
 
+from tests.conftest import server_config
+
 
 @pytest.fixture
 def jp_server_config():
     # No db_path: the server uses $MLKIT_DB like the CLI and the kernel do.
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_mlkit": True},
-            "allow_unauthenticated_access": False,
-        },
-        "MlkitApp": {"poll_interval_s": 0.1},
-    }
+    return server_config(poll_interval_s=0.1)
 
 
 async def test_panel_cli_and_magic_jobs_in_one_list(api, jp_root_dir, monkeypatch):
