@@ -21,15 +21,19 @@ async def test_idle_monitor_with_real_kernels(jp_fetch, jp_serverapp, tmp_path):
     kid = json.loads((await jp_fetch("api", "kernels", method="POST", body="{}")).body)["id"]
     try:
         # A kernel nobody talks to stays "starting" in jupyter_server; a client's kernel_info
-        # request makes it report idle, as opening a notebook does.
+        # request makes it publish busy/idle, as opening a notebook does. The server only hears
+        # that once its own IOPub watcher is connected, which can be after our first request:
+        # ask again every 2 s until the server has seen it.
         kc = km.get_kernel(kid).client()
         kc.start_channels()
         await kc.wait_for_ready(timeout=60)
-        kc.stop_channels()
-        for _ in range(600):  # a loaded CI machine can take many seconds
+        for i in range(600):  # a loaded CI machine can take many seconds
             if (await kernels_api())[0]["execution_state"] == "idle":
                 break
+            if i % 20 == 19:
+                kc.kernel_info()
             await asyncio.sleep(0.1)
+        kc.stop_channels()
         assert (await kernels_api())[0]["execution_state"] == "idle", "kernel never became idle"
         from jupyter_mlkit.lifecycle import KernelSnapshot
 
